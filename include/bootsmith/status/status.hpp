@@ -1,0 +1,56 @@
+// `bootsmith status`: what can be told about a root's boot setup at a glance.
+#pragma once
+
+#include "bootsmith/json.hpp"
+#include "bootsmith/sys/system.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bootsmith::status {
+
+/// A fact about the boot setup that exists on disk.
+struct BootFile {
+    std::string path; ///< system path
+    std::string kind; ///< "grub-default", "grub.cfg", "grubenv", "bls-entry", "systemd-boot", "core.img", …
+};
+
+struct Status {
+    std::string root;
+    std::string os_name; ///< PRETTY_NAME from os-release ("" if unknown)
+    std::string os_id;
+    std::string firmware; ///< "uefi" or "bios"
+    std::optional<int> platform_size; ///< 32/64 from sys/firmware/efi/fw_platform_size
+
+    struct Efi {
+        bool available = false;
+        std::string backend;
+        std::string location;
+        std::size_t variables = 0;
+        std::vector<std::string> boot_entries; ///< "Boot0000", … (EFI_GLOBAL_VARIABLE only)
+        std::vector<std::string> problems;     ///< skipped files, listing errors
+    } efi;
+
+    std::vector<std::string> loaders; ///< "grub", "systemd-boot", "bls" …
+    std::vector<BootFile> files;
+
+    struct Esp {
+        std::string mount_point; ///< "" when no ESP content is visible
+        std::vector<std::string> binaries; ///< *.efi under <mount>/EFI, system paths
+    } esp;
+
+    std::vector<std::string> kernels; ///< versions from /boot/vmlinuz-*
+    std::vector<std::string> problems; ///< anything that could not be read
+};
+
+/// Gathers the facts; never throws for unreadable parts (they land in `problems`).
+Status gather(const sys::System& sys);
+
+/// Schema "bootsmith.status/1" (README, "JSON conventions").
+Json to_json(const Status& s);
+
+/// Aligned human-readable summary.
+std::string to_text(const Status& s, bool color);
+
+} // namespace bootsmith::status

@@ -1,0 +1,115 @@
+// The command-line frame: global options, the command table, and the Context every verb
+// runs in. Verbs live one per file (status.cpp, groups.cpp, …) and only parse, decide and
+// print; reading and writing go through the System seam.
+#pragma once
+
+#include "bootsmith/json.hpp"
+#include "bootsmith/sys/plan.hpp"
+#include "bootsmith/sys/system.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bootsmith::cli {
+
+namespace po = boost::program_options;
+
+/// Options accepted before or after the command, at every level.
+struct Globals {
+    std::string root = "/";
+    bool dry_run = false;
+    bool json = false;
+    bool yes = false;
+    bool quiet = false;
+    bool verbose = false;
+    double lock_timeout = 30.0; ///< seconds to wait for another bootsmith to finish
+};
+
+/// Everything a verb may use: parsed globals, the System seam, and the output channels.
+class Context {
+public:
+    Context(Globals g, std::vector<std::string> argv, std::ostream& out, std::ostream& err);
+    ~Context();
+
+    const Globals& globals() const { return g_; }
+    const std::vector<std::string>& argv() const { return argv_; }
+    /// The seam rooted at --root, created on first use.
+    sys::System& system();
+
+    std::ostream& out() { return out_; }
+    std::ostream& err() { return err_; }
+    bool color() const { return color_out_; }
+
+    /// Prints a JSON document on stdout.
+    void print_json(const Json& j);
+    /// A warning on stderr ("bootsmith: warning: …"), suppressed by --quiet.
+    void warn(const std::string& message);
+
+    /// Runs a mutating command: takes the lock (not for --dry-run), lets `make` compute the
+    /// plan from the locked state, then prints it (--dry-run) or applies it. Returns the
+    /// exit code.
+    int mutate(const std::function<sys::Plan(sys::System&)>& make);
+
+    /// Consent for a risky step: true with --yes; asks on a terminal; otherwise refuses
+    /// with Exit::refused naming `question`.
+    bool confirm(const std::string& question);
+
+private:
+    Globals g_;
+    std::vector<std::string> argv_;
+    std::ostream& out_;
+    std::ostream& err_;
+    bool color_out_ = false;
+    std::unique_ptr<sys::System> system_;
+};
+
+/// A verb: `bootsmith GROUP VERB …` (or a top-level command when it has no group verbs).
+struct Verb {
+    std::string name;     ///< "" for a command that takes no verb (status)
+    std::string synopsis; ///< arguments after the verb, e.g. "[XXXX…]"
+    std::string summary;  ///< one line for help and completion
+    /// Adds the verb's own options (shown in help), hidden options that name its positional
+    /// arguments, and the positional layout.
+    std::function<void(po::options_description& visible, po::options_description& hidden,
+                       po::positional_options_description& positional)>
+        options;
+    std::function<int(Context&, const po::variables_map&)> run;
+    /// Completion candidates ("value\tdescription") for the positional argument being typed.
+    std::function<std::vector<std::string>(Context&, const std::vector<std::string>& args)> complete;
+};
+
+/// A command group (boot, grub, kernel, disk) or a single command (status).
+struct Command {
+    std::string name;
+    std::string summary;
+    std::string unavailable; ///< non-empty: "not available yet" text (the issue that brings it)
+    std::vector<Verb> verbs; ///< one verb with an empty name: the command takes no verb
+    bool hidden = false;
+};
+
+/// The command table, in help order.
+const std::vector<Command>& commands();
+
+/// Global options as shown in help (no defaults bound, so absence can be detected).
+po::options_description global_options();
+
+/// Entry point: parses argv, dispatches, prints errors, returns the exit code.
+int run(int argc, char** argv);
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+/// Completion answer for the words after "bootsmith" (the last one is being typed):
+/// a directive line, then "candidate\tdescription" lines. See complete.cpp.
+std::vector<std::string> completion_candidates(const std::vector<std::string>& words);
+
+// Command builders, one per file.
+Command status_command();
+Command complete_command();
+std::vector<Command> pending_groups();
+
+} // namespace bootsmith::cli

@@ -1,0 +1,121 @@
+// bootsmith __complete: the one source of completion candidates for bash, zsh and fish.
+// The shell scripts in completions/ pass the words typed so far; the answer is a directive
+// line (":words", ":dirs", ":files" or ":none") followed by "candidate<TAB>description"
+// lines. Keeping the logic here means completion can never drift from the command table.
+#include "app.hpp"
+
+#include "bootsmith/error.hpp"
+
+#include <iostream>
+#include <sstream>
+
+namespace bootsmith::cli {
+
+namespace {
+
+const Command* find(const std::string& name) {
+    for (const auto& c : commands())
+        if (c.name == name && !c.hidden) return &c;
+    return nullptr;
+}
+
+bool takes_value(const po::options_description& desc, const std::string& word) {
+    if (!word.starts_with("-") || word.find('=') != std::string::npos) return false;
+    std::string name = word.starts_with("--") ? word.substr(2) : word.substr(1);
+    if (name.empty()) return false;
+    const auto* o = desc.find_nothrow(name, false, true, !word.starts_with("--"));
+    return o != nullptr && o->semantic()->max_tokens() > 0;
+}
+
+void add_options(std::vector<std::string>& out, const po::options_description& desc) {
+    for (const auto& o : desc.options()) {
+        std::string name = o->long_name();
+        if (name.empty()) continue;
+        out.push_back("--" + name + "\t" + o->description());
+    }
+}
+
+} // namespace
+
+std::vector<std::string> completion_candidates(const std::vector<std::string>& words) {
+    std::vector<std::string> out{":words"};
+    if (words.empty()) return out;
+    const std::string& cur = words.back();
+
+    po::options_description known = global_options();
+    po::options_description verb_opts, verb_hidden;
+    po::positional_options_description verb_pos;
+    const Command* cmd = nullptr;
+    const Verb* verb = nullptr;
+    std::string root = "/";
+    std::vector<std::string> positional;
+
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+        const std::string& w = words[i];
+        if (w.starts_with("-")) {
+            if (takes_value(known, w) || (verb != nullptr && takes_value(verb_opts, w))) {
+                if (i + 2 == words.size()) { // the value is being typed now
+                    if (w == "--root") return {":dirs"};
+                    if (w == "--lock-timeout") return {":none"};
+                    return {":files"};
+                }
+                if (w == "--root") root = words[i + 1];
+                ++i;
+            } else if (w.starts_with("--root=")) {
+                root = w.substr(7);
+            }
+            continue;
+        }
+        if (cmd == nullptr) {
+            cmd = find(w);
+            if (cmd == nullptr || !cmd->unavailable.empty()) return {":none"};
+            if (cmd->verbs.size() == 1 && cmd->verbs.front().name.empty()) verb = &cmd->verbs.front();
+        } else if (verb == nullptr) {
+            for (const auto& v : cmd->verbs)
+                if (v.name == w) verb = &v;
+            if (verb == nullptr) return {":none"};
+        } else {
+            positional.push_back(w);
+            continue;
+        }
+        if (verb != nullptr && verb->options) verb->options(verb_opts, verb_hidden, verb_pos);
+    }
+
+    if (cur.starts_with("--root=")) return {":dirs"};
+    if (cur.starts_with("-")) {
+        add_options(out, known);
+        if (verb != nullptr) add_options(out, verb_opts);
+        return out;
+    }
+    if (cmd == nullptr) {
+        for (const auto& c : commands())
+            if (!c.hidden) out.push_back(c.name + "\t" + c.summary + (c.unavailable.empty() ? "" : " (not available yet)"));
+        return out;
+    }
+    if (verb == nullptr) {
+        for (const auto& v : cmd->verbs) out.push_back(v.name + "\t" + v.summary);
+        return out;
+    }
+    if (verb->complete) {
+        Globals g;
+        g.root = root;
+        g.quiet = true;
+        std::ostringstream sink_out, sink_err;
+        try {
+            Context ctx(g, {}, sink_out, sink_err);
+            for (auto& c : verb->complete(ctx, positional)) out.push_back(std::move(c));
+        } catch (const std::exception&) {
+            // Completion must never fail loudly: an unreadable root just offers nothing.
+        }
+    }
+    return out;
+}
+
+Command complete_command() {
+    Verb v;
+    v.summary = "Print completion candidates for the words typed so far (used by completions/)";
+    v.run = [](Context&, const po::variables_map&) { return 0; }; // handled in run() before parsing
+    return Command{"__complete", "Completion helper", "", {v}, true};
+}
+
+} // namespace bootsmith::cli

@@ -1,0 +1,210 @@
+#include "bootsmith/status/status.hpp"
+
+#include "bootsmith/error.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace bootsmith::status {
+
+namespace {
+
+bool ends_with_ci(std::string_view s, std::string_view suffix) {
+    if (s.size() < suffix.size()) return false;
+    for (std::size_t i = 0; i < suffix.size(); ++i) {
+        char a = s[s.size() - suffix.size() + i];
+        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+        if (a != suffix[i]) return false;
+    }
+    return true;
+}
+
+bool is_hex_upper(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
+
+/// Value of KEY in an os-release file: KEY=value, KEY="value" or KEY='value'.
+std::string os_release_value(const std::string& text, std::string_view key) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.size() <= key.size() || line.compare(0, key.size(), key) != 0 || line[key.size()] != '=') continue;
+        std::string v = line.substr(key.size() + 1);
+        if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+        return v;
+    }
+    return {};
+}
+
+/// Runs one part of the survey; a failure is recorded, never fatal.
+template <typename F>
+void survey(Status& s, F&& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        s.problems.emplace_back(e.what());
+    }
+}
+
+} // namespace
+
+Status gather(const sys::System& sys) {
+    const sys::Root& root = sys.root();
+    Status s;
+    s.root = root.given().native();
+
+    survey(s, [&] {
+        auto text = root.read("/etc/os-release");
+        if (!text) text = root.read("/usr/lib/os-release");
+        if (text) {
+            s.os_name = os_release_value(*text, "PRETTY_NAME");
+            s.os_id = os_release_value(*text, "ID");
+        }
+    });
+
+    s.firmware = sys.uefi() ? "uefi" : "bios";
+    survey(s, [&] {
+        if (auto t = root.read("/sys/firmware/efi/fw_platform_size", 64)) {
+            int v = std::atoi(t->c_str());
+            if (v == 32 || v == 64) s.platform_size = v;
+        }
+    });
+
+    survey(s, [&] {
+        const auto& vars = sys.vars();
+        s.efi.backend = std::string(vars.backend());
+        s.efi.location = vars.location();
+        s.efi.available = vars.available();
+        if (!s.efi.available) return;
+        auto listing = vars.list();
+        s.efi.variables = listing.vars.size();
+        s.efi.problems = listing.skipped;
+        for (const auto& id : listing.vars) {
+            const auto& n = id.name;
+            if (id.guid == sys::kGlobalGuid && n.size() == 8 && n.compare(0, 4, "Boot") == 0 &&
+                std::all_of(n.begin() + 4, n.end(), is_hex_upper))
+                s.efi.boot_entries.push_back(n);
+        }
+    });
+
+    // Boot loader configuration files, in the places the distributions use.
+    static const BootFile known[] = {
+        {"/etc/default/grub", "grub-default"},
+        {"/boot/grub/grub.cfg", "grub.cfg"},
+        {"/boot/grub/grubenv", "grubenv"},
+        {"/boot/grub2/grub.cfg", "grub.cfg"},
+        {"/boot/grub2/grubenv", "grubenv"},
+        {"/boot/grub/i386-pc/core.img", "core.img"},
+        {"/boot/grub/x86_64-efi/core.efi", "core.efi"},
+        {"/etc/kernel/cmdline", "kernel-cmdline"},
+        {"/boot/loader/loader.conf", "systemd-boot"},
+        {"/boot/efi/loader/loader.conf", "systemd-boot"},
+        {"/efi/loader/loader.conf", "systemd-boot"},
+    };
+    for (const auto& f : known)
+        survey(s, [&] {
+            if (root.is_file(f.path)) s.files.push_back(f);
+        });
+    for (const char* dir : {"/boot/loader/entries", "/boot/efi/loader/entries", "/efi/loader/entries"})
+        survey(s, [&] {
+            for (const auto& e : root.list(dir))
+                if (ends_with_ci(e.name, ".conf")) s.files.push_back({std::string(dir) + "/" + e.name, "bls-entry"});
+        });
+
+    // The ESP as mounted: the first of the usual mount points that holds an EFI directory.
+    for (const char* mp : {"/boot/efi", "/efi", "/boot"}) {
+        bool found = false;
+        survey(s, [&] {
+            std::string efi = std::string(mp) + "/EFI";
+            if (!root.is_dir(efi)) return;
+            found = true;
+            s.esp.mount_point = mp;
+            for (const auto& vendor : root.list(efi)) {
+                if (vendor.type != sys::FileInfo::Type::directory) continue;
+                for (const auto& f : root.list(efi + "/" + vendor.name))
+                    if (ends_with_ci(f.name, ".efi")) s.esp.binaries.push_back(efi + "/" + vendor.name + "/" + f.name);
+            }
+        });
+        if (found) break;
+    }
+
+    bool grub = false, sdboot = false, bls = false;
+    for (const auto& f : s.files) {
+        grub |= f.kind == "grub.cfg" || f.kind == "core.img" || f.kind == "core.efi";
+        sdboot |= f.kind == "systemd-boot";
+        bls |= f.kind == "bls-entry";
+    }
+    for (const auto& b : s.esp.binaries) {
+        sdboot |= ends_with_ci(b, "/systemd-bootx64.efi") || ends_with_ci(b, "/systemd-bootaa64.efi");
+        grub |= ends_with_ci(b, "/grubx64.efi") || ends_with_ci(b, "/grubaa64.efi");
+    }
+    if (grub) s.loaders.emplace_back("grub");
+    if (sdboot) s.loaders.emplace_back("systemd-boot");
+    if (bls) s.loaders.emplace_back("bls");
+
+    survey(s, [&] {
+        for (const auto& e : root.list("/boot"))
+            if (e.name.rfind("vmlinuz-", 0) == 0 && e.name.size() > 8) s.kernels.push_back(e.name.substr(8));
+    });
+    return s;
+}
+
+Json to_json(const Status& s) {
+    Json j;
+    j["schema"] = "bootsmith.status/1";
+    j["root"] = s.root;
+    j["os"] = {{"name", s.os_name}, {"id", s.os_id}};
+    Json fw;
+    fw["mode"] = s.firmware;
+    fw["platform_size"] = s.platform_size ? Json(*s.platform_size) : Json(nullptr);
+    j["firmware"] = fw;
+    Json efi;
+    efi["available"] = s.efi.available;
+    efi["backend"] = s.efi.backend;
+    efi["location"] = s.efi.location;
+    efi["variables"] = s.efi.variables;
+    efi["boot_entries"] = s.efi.boot_entries;
+    efi["problems"] = s.efi.problems;
+    j["efi"] = efi;
+    Json files = Json::array();
+    for (const auto& f : s.files) files.push_back({{"path", f.path}, {"kind", f.kind}});
+    j["boot_loader"] = {{"detected", s.loaders}, {"files", files}};
+    j["esp"] = {{"mount_point", s.esp.mount_point.empty() ? Json(nullptr) : Json(s.esp.mount_point)},
+                {"binaries", s.esp.binaries}};
+    j["kernels"] = {{"count", s.kernels.size()}, {"versions", s.kernels}};
+    j["problems"] = s.problems;
+    return j;
+}
+
+std::string to_text(const Status& s, bool color) {
+    const std::string b = color ? "\033[1m" : "", r = color ? "\033[0m" : "";
+    std::ostringstream o;
+    auto row = [&](const char* label, const std::string& value) { o << b << label << r << value << "\n"; };
+    auto join = [](const std::vector<std::string>& v, const char* sep) {
+        std::string out;
+        for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
+        return out;
+    };
+    row("Root:         ", s.root);
+    row("System:       ", s.os_name.empty() ? std::string("unknown (no os-release)") : s.os_name);
+    std::string fw = s.firmware == "uefi" ? "UEFI" : "BIOS (legacy)";
+    if (s.platform_size) fw += " (" + std::to_string(*s.platform_size) + "-bit)";
+    row("Firmware:     ", fw);
+    if (s.firmware == "uefi" || s.efi.available) {
+        if (!s.efi.available) {
+            row("EFI vars:     ", "not available (" + s.efi.location + ")");
+        } else {
+            row("EFI vars:     ", std::to_string(s.efi.variables) + " variables, " + std::to_string(s.efi.boot_entries.size()) +
+                                    " boot entries" + (s.efi.boot_entries.empty() ? "" : ": " + join(s.efi.boot_entries, " ")));
+            for (const auto& p : s.efi.problems) row("  skipped:    ", p);
+        }
+    }
+    row("Boot loader:  ", s.loaders.empty() ? std::string("none found") : join(s.loaders, ", "));
+    for (const auto& f : s.files) row("  file:       ", f.path + " (" + f.kind + ")");
+    if (!s.esp.mount_point.empty())
+        row("ESP:          ", s.esp.mount_point + ": " + std::to_string(s.esp.binaries.size()) + " EFI binaries");
+    for (const auto& e : s.esp.binaries) row("  binary:     ", e);
+    row("Kernels:      ", std::to_string(s.kernels.size()) + (s.kernels.empty() ? "" : ": " + join(s.kernels, " ")));
+    for (const auto& p : s.problems) row("Problem:      ", p);
+    return o.str();
+}
+
+} // namespace bootsmith::status

@@ -1,0 +1,418 @@
+#include "bootsmith/sys/root.hpp"
+
+#include "bootsmith/error.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <deque>
+
+namespace bootsmith::sys {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+OpHook g_op_hook = nullptr;
+
+void op(std::string_view name, const fs::path& path) {
+    if (g_op_hook != nullptr) g_op_hook(name, path.native());
+}
+
+std::vector<std::string> split(std::string_view path) {
+    std::vector<std::string> parts;
+    std::size_t i = 0;
+    while (i < path.size()) {
+        std::size_t j = path.find('/', i);
+        if (j == std::string_view::npos) j = path.size();
+        std::string_view c = path.substr(i, j - i);
+        if (!c.empty() && c != ".") parts.emplace_back(c);
+        i = j + 1;
+    }
+    return parts;
+}
+
+FileInfo::Type type_of(mode_t m) {
+    if (S_ISREG(m)) return FileInfo::Type::regular;
+    if (S_ISDIR(m)) return FileInfo::Type::directory;
+    if (S_ISLNK(m)) return FileInfo::Type::symlink;
+    if (S_ISBLK(m)) return FileInfo::Type::block;
+    return FileInfo::Type::other;
+}
+
+FileInfo info_of(const struct stat& st) {
+    FileInfo fi;
+    fi.type = type_of(st.st_mode);
+    fi.size = static_cast<std::uint64_t>(st.st_size);
+    fi.mode = st.st_mode & 07777;
+    fi.uid = st.st_uid;
+    fi.gid = st.st_gid;
+    return fi;
+}
+
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+    int release() {
+        int f = fd_;
+        fd_ = -1;
+        return f;
+    }
+
+private:
+    int fd_;
+};
+
+void write_all(int fd, std::string_view data, const std::string& what) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw errno_error(errno, what, "write");
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+void fsync_dir(const fs::path& dir, const std::string& what) {
+    Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (d.get() < 0) throw errno_error(errno, what, "open directory");
+    // Some file systems (e.g. certain FUSE or network ones) do not support fsync on a
+    // directory; EINVAL there means "nothing to flush", not a failed write.
+    if (::fsync(d.get()) != 0 && errno != EINVAL) throw errno_error(errno, what, "fsync directory");
+}
+
+} // namespace
+
+std::string normalise(std::string_view path) {
+    std::string out;
+    for (const auto& c : split(path)) {
+        out += '/';
+        out += c;
+    }
+    return out.empty() ? std::string("/") : out;
+}
+
+// ---------------------------------------------------------------------------------------
+// ReadFile
+
+ReadFile::ReadFile(ReadFile&& o) noexcept : fd_(o.fd_), display_(std::move(o.display_)) { o.fd_ = -1; }
+
+ReadFile& ReadFile::operator=(ReadFile&& o) noexcept {
+    if (this != &o) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = o.fd_;
+        display_ = std::move(o.display_);
+        o.fd_ = -1;
+    }
+    return *this;
+}
+
+ReadFile::~ReadFile() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::uint64_t ReadFile::size() const {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) throw errno_error(errno, display_, "stat");
+    if (S_ISBLK(st.st_mode)) {
+        std::uint64_t bytes = 0;
+        if (::ioctl(fd_, BLKGETSIZE64, &bytes) != 0) throw errno_error(errno, display_, "size of block device");
+        return bytes;
+    }
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::string ReadFile::read_at(std::uint64_t offset, std::size_t len) const {
+    std::string buf(len, '\0');
+    std::size_t got = 0;
+    while (got < len) {
+        ssize_t n = ::pread(fd_, buf.data() + got, len - got, static_cast<off_t>(offset + got));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw errno_error(errno, display_, "read");
+        }
+        if (n == 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    buf.resize(got);
+    return buf;
+}
+
+// ---------------------------------------------------------------------------------------
+// Root
+
+void Root::set_op_hook(OpHook hook) { g_op_hook = hook; }
+
+Root::Root(const fs::path& dir) : given_(dir) {
+    std::string g = dir.native();
+    while (g.size() > 1 && g.back() == '/') g.pop_back();
+    if (g.empty()) throw Error(Exit::usage, "--root: empty path");
+    given_ = g;
+    struct stat st {};
+    if (::stat(g.c_str(), &st) != 0) throw errno_error(errno, g, "--root");
+    if (!S_ISDIR(st.st_mode)) throw Error(Exit::usage, g + ": --root is not a directory");
+    std::error_code ec;
+    host_ = fs::canonical(g, ec);
+    if (ec) throw errno_error(ec.value(), g, "--root");
+}
+
+std::string Root::display(std::string_view path) const {
+    std::string p = normalise(path);
+    if (given_ == "/") return p;
+    return given_.native() + p;
+}
+
+fs::path Root::resolve(std::string_view path, bool follow_last) const {
+    std::deque<std::string> todo;
+    for (auto& c : split(path)) todo.push_back(std::move(c));
+    std::vector<std::string> done;
+    int hops = 0;
+    bool missing = false;
+
+    auto join = [&](const std::vector<std::string>& parts) {
+        fs::path p = host_;
+        for (const auto& c : parts) p /= c;
+        return p;
+    };
+
+    while (!todo.empty()) {
+        std::string c = std::move(todo.front());
+        todo.pop_front();
+        if (c == "..") {
+            if (done.empty())
+                throw Error(Exit::no_perm, display(path) + ": path leaves the root " + given_.native() +
+                                               " (through '..' or a symbolic link)");
+            done.pop_back();
+            continue;
+        }
+        if (missing) {
+            done.push_back(std::move(c));
+            continue;
+        }
+        fs::path here = join(done) / c;
+        struct stat st {};
+        if (::lstat(here.c_str(), &st) != 0) {
+            if (errno != ENOENT && errno != ENOTDIR) throw errno_error(errno, display(path), "resolve");
+            missing = true;
+            done.push_back(std::move(c));
+            continue;
+        }
+        bool last = todo.empty();
+        if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+            if (++hops > 40) throw Error(Exit::data, display(path) + ": too many levels of symbolic links");
+            std::string target(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 256) + 1, '\0');
+            ssize_t n = ::readlink(here.c_str(), target.data(), target.size());
+            if (n < 0) throw errno_error(errno, display(path), "readlink");
+            target.resize(static_cast<std::size_t>(n));
+            if (!target.empty() && target.front() == '/') done.clear(); // absolute: relative to the root
+            auto parts = split(target);
+            todo.insert(todo.begin(), parts.begin(), parts.end());
+            continue;
+        }
+        done.push_back(std::move(c));
+    }
+    return join(done);
+}
+
+std::optional<FileInfo> Root::stat(std::string_view path) const {
+    fs::path p = resolve(path, true);
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+        throw errno_error(errno, display(path), "stat");
+    }
+    return info_of(st);
+}
+
+std::optional<FileInfo> Root::lstat(std::string_view path) const {
+    fs::path p = resolve(path, false);
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+        throw errno_error(errno, display(path), "stat");
+    }
+    return info_of(st);
+}
+
+bool Root::is_dir(std::string_view path) const {
+    auto fi = stat(path);
+    return fi && fi->type == FileInfo::Type::directory;
+}
+
+bool Root::is_file(std::string_view path) const {
+    auto fi = stat(path);
+    return fi && fi->type == FileInfo::Type::regular;
+}
+
+std::optional<std::string> Root::read(std::string_view path, std::size_t max_size) const {
+    fs::path p = resolve(path, true);
+    // O_NONBLOCK: a FIFO planted where a file should be must not hang us.
+    Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (fd.get() < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+        throw errno_error(errno, display(path), "open");
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw errno_error(errno, display(path), "stat");
+    if (S_ISDIR(st.st_mode)) throw Error(Exit::data, display(path) + ": is a directory, expected a file");
+    if (!S_ISREG(st.st_mode)) throw Error(Exit::data, display(path) + ": is not a regular file");
+    if (static_cast<std::uint64_t>(st.st_size) > max_size)
+        throw Error(Exit::data, display(path) + ": file too large (" + std::to_string(st.st_size) + " bytes, limit " +
+                                    std::to_string(max_size) + ")");
+    std::string out;
+    out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    for (;;) {
+        if (got == out.size()) {
+            if (out.size() > max_size)
+                throw Error(Exit::data, display(path) + ": file too large (limit " + std::to_string(max_size) + ")");
+            out.resize(out.size() + 4096); // files whose size stat() does not know (procfs)
+        }
+        ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw errno_error(errno, display(path), "read");
+        }
+        if (n == 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+    return out;
+}
+
+std::string Root::read_required(std::string_view path, std::size_t max_size) const {
+    auto r = read(path, max_size);
+    if (!r) throw Error(Exit::no_input, display(path) + ": no such file");
+    return std::move(*r);
+}
+
+std::vector<DirEntry> Root::list(std::string_view path) const {
+    fs::path p = resolve(path, true);
+    std::vector<DirEntry> out;
+    std::error_code ec;
+    fs::directory_iterator it(p, ec);
+    if (ec) {
+        if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) return out;
+        throw errno_error(ec.value(), display(path), "list directory");
+    }
+    for (const auto& e : it) {
+        DirEntry d;
+        d.name = e.path().filename().native();
+        struct stat st {};
+        if (::lstat(e.path().c_str(), &st) == 0) d.type = type_of(st.st_mode);
+        out.push_back(std::move(d));
+    }
+    std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    return out;
+}
+
+ReadFile Root::open_read(std::string_view path) const {
+    fs::path p = resolve(path, true);
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) throw errno_error(errno, display(path), "open");
+    ReadFile f(fd, display(path));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw errno_error(errno, display(path), "stat");
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+        throw Error(Exit::data, display(path) + ": is neither a regular file nor a block device");
+    return f;
+}
+
+void Root::make_dirs(std::string_view path, mode_t mode) const {
+    fs::path target = resolve(path, true);
+    // Create each missing component below the root; resolve() has already made sure the
+    // whole path lies inside it.
+    fs::path rel = target.lexically_relative(host_);
+    fs::path cur = host_;
+    for (const auto& c : rel) {
+        if (c == ".") continue;
+        cur /= c;
+        op("mkdir", cur);
+        if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) throw errno_error(errno, display(path), "create directory");
+    }
+    struct stat st {};
+    if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw Error(Exit::data, display(path) + ": exists and is not a directory");
+}
+
+bool Root::create_dir(std::string_view path, mode_t mode) const {
+    std::string p = normalise(path);
+    std::string parent = p.substr(0, p.rfind('/'));
+    make_dirs(parent.empty() ? "/" : parent);
+    fs::path target = resolve(p, false);
+    op("mkdir", target);
+    if (::mkdir(target.c_str(), mode) == 0) return true;
+    if (errno == EEXIST) return false;
+    throw errno_error(errno, display(path), "create directory");
+}
+
+void Root::replace(std::string_view path, std::string_view content, const WriteOptions& opts) const {
+    const std::string what = display(path);
+    fs::path target = resolve(path, true); // a symlink is followed: its target is replaced
+    fs::path dir = target.parent_path();
+    make_dirs(normalise(dir.lexically_relative(host_).native()));
+
+    struct stat old {};
+    bool existed = ::stat(target.c_str(), &old) == 0;
+    if (existed && !S_ISREG(old.st_mode)) throw Error(Exit::data, what + ": is not a regular file, refusing to replace it");
+
+    std::string tmpl = (dir / ("." + target.filename().native() + ".bootsmith-XXXXXX")).native();
+    op("create-temp", target);
+    Fd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
+    if (fd.get() < 0) throw errno_error(errno, what, "create temporary file");
+    const fs::path tmp = tmpl;
+    try {
+        op("write", target);
+        write_all(fd.get(), content, what);
+        mode_t mode = existed ? (old.st_mode & 07777) : opts.new_mode;
+        if (::fchmod(fd.get(), mode) != 0) throw errno_error(errno, what, "chmod");
+        if (existed && (old.st_uid != ::geteuid() || old.st_gid != ::getegid())) {
+            // Keep the owner. Only root can give a file away; an unprivileged user who
+            // may replace the file anyway ends up owning the new one, as with any editor.
+            if (::fchown(fd.get(), old.st_uid, old.st_gid) != 0 && ::geteuid() == 0)
+                throw errno_error(errno, what, "chown");
+        }
+        op("fsync", target);
+        if (::fsync(fd.get()) != 0) throw errno_error(errno, what, "fsync");
+        op("rename", target);
+        if (::rename(tmp.c_str(), target.c_str()) != 0) throw errno_error(errno, what, "rename");
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    op("fsync-dir", dir);
+    fsync_dir(dir, what);
+}
+
+void Root::remove(std::string_view path) const {
+    const std::string what = display(path);
+    fs::path target = resolve(path, false);
+    struct stat st {};
+    if (::lstat(target.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return;
+        throw errno_error(errno, what, "stat");
+    }
+    if (S_ISDIR(st.st_mode)) throw Error(Exit::data, what + ": is a directory, refusing to remove it");
+    op("unlink", target);
+    if (::unlink(target.c_str()) != 0 && errno != ENOENT) throw errno_error(errno, what, "remove");
+    op("fsync-dir", target.parent_path());
+    fsync_dir(target.parent_path(), what);
+}
+
+} // namespace bootsmith::sys

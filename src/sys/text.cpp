@@ -1,0 +1,104 @@
+#include "bootsmith/text.hpp"
+
+#include <cstdio>
+
+namespace bootsmith {
+
+namespace {
+constexpr char kDigits[] = "0123456789abcdef";
+
+int nibble(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/// Length of the UTF-8 sequence starting at s[i], or 0 if it is malformed.
+std::size_t utf8_len(std::string_view s, std::size_t i) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = b(i);
+    if (c < 0x80) return 1;
+    std::size_t n;
+    std::uint32_t cp;
+    if ((c & 0xe0) == 0xc0) { n = 2; cp = c & 0x1f; }
+    else if ((c & 0xf0) == 0xe0) { n = 3; cp = c & 0x0f; }
+    else if ((c & 0xf8) == 0xf0) { n = 4; cp = c & 0x07; }
+    else return 0;
+    if (i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((b(i + k) & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (b(i + k) & 0x3f);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0; // overlong
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return n;
+}
+} // namespace
+
+std::string hex(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out += kDigits[c >> 4];
+        out += kDigits[c & 15];
+    }
+    return out;
+}
+
+std::string hex(const std::vector<std::uint8_t>& bytes) {
+    return hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+bool unhex(std::string_view text, std::string& out) {
+    if (text.size() % 2 != 0) return false;
+    out.clear();
+    out.reserve(text.size() / 2);
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out += static_cast<char>(hi << 4 | lo);
+    }
+    return true;
+}
+
+bool is_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = utf8_len(s, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string hex_u32(std::uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+}
+
+std::string mode_string(unsigned mode) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04o", mode & 07777u);
+    return buf;
+}
+
+std::string printable(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = utf8_len(s, i);
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (n == 0 || c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += kDigits[c >> 4];
+            out += kDigits[c & 15];
+            ++i;
+        } else {
+            out.append(s.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
+} // namespace bootsmith
