@@ -50,9 +50,13 @@ void merge_globals(const po::variables_map& vm, Globals& g) {
     }
 }
 
-bool wants(const po::variables_map& vm, const char* name) { return vm.count(name) && vm[name].as<bool>(); }
+bool wants(const po::variables_map& vm, const char* name) {
+    return vm.count(name) && vm[name].as<bool>();
+}
 
-std::string usage_hint(const std::string& where) { return "try '" + where + " --help'"; }
+std::string usage_hint(const std::string& where) {
+    return "try '" + where + " --help'";
+}
 
 /// Turns a Boost.Program_options exception into our one-line usage error.
 Error usage_error(const po::error& e, const std::string& where) {
@@ -75,7 +79,9 @@ const Verb* find_verb(const Command& c, const std::string& name) {
     return nullptr;
 }
 
-bool direct(const Command& c) { return c.verbs.size() == 1 && c.verbs.front().name.empty(); }
+bool direct(const Command& c) {
+    return c.verbs.size() == 1 && c.verbs.front().name.empty();
+}
 
 void top_help(std::ostream& o) {
     o << "Usage: bootsmith [GLOBAL OPTIONS] COMMAND [VERB] [ARGS]\n\n"
@@ -88,7 +94,8 @@ void top_help(std::ostream& o) {
         name.resize(10, ' ');
         o << "  " << name << c.summary << (c.unavailable.empty() ? "" : " (not available yet)") << "\n";
     }
-    o << "\n" << global_options() << "\nExit codes: 0 ok, 1 refused, 2 usage, 65 bad data, 66 no input, 69 unavailable,\n"
+    o << "\n"
+      << global_options() << "\nExit codes: 0 ok, 1 refused, 2 usage, 65 bad data, 66 no input, 69 unavailable,\n"
       << "70 internal error, 74 I/O error, 75 locked (try again), 77 permission denied.\n"
       << "See bootsmith(1) and 'bootsmith COMMAND --help'.\n";
 }
@@ -150,7 +157,9 @@ sys::System& Context::system() {
     return *system_;
 }
 
-void Context::print_json(const Json& j) { out_ << to_text(j) << "\n"; }
+void Context::print_json(const Json& j) {
+    out_ << to_text(j) << "\n";
+}
 
 void Context::warn(const std::string& message) {
     if (!g_.quiet) err_ << "bootsmith: warning: " << message << "\n";
@@ -218,16 +227,16 @@ bool Context::confirm(const std::string& question) {
 
 po::options_description global_options() {
     po::options_description d("Global options");
-    d.add_options()                                                                                        //
+    d.add_options()                                                                                           //
         ("root", po::value<std::string>()->value_name("DIR"), "manage the system whose / is DIR (default /)") //
-        ("dry-run", po::bool_switch(), "print the plan of changes; write nothing")                          //
-        ("json", po::bool_switch(), "answer in JSON (see README, JSON conventions)")                        //
-        ("yes", po::bool_switch(), "consent to risky steps without asking")                                 //
-        ("quiet,q", po::bool_switch(), "print only errors")                                                 //
-        ("verbose,v", po::bool_switch(), "more detail")                                                     //
+        ("dry-run", po::bool_switch(), "print the plan of changes; write nothing")                            //
+        ("json", po::bool_switch(), "answer in JSON (see README, JSON conventions)")                          //
+        ("yes", po::bool_switch(), "consent to risky steps without asking")                                   //
+        ("quiet,q", po::bool_switch(), "print only errors")                                                   //
+        ("verbose,v", po::bool_switch(), "more detail")                                                       //
         ("lock-timeout", po::value<double>()->value_name("SECONDS"),
-         "wait this long for another bootsmith to finish (default 30)")       //
-        ("version", po::bool_switch(), "print the version and exit")           //
+         "wait this long for another bootsmith to finish (default 30)") //
+        ("version", po::bool_switch(), "print the version and exit")    //
         ("help,h", po::bool_switch(), "show help (at any level: bootsmith boot --help)");
     return d;
 }
@@ -236,7 +245,8 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> table = [] {
         std::vector<Command> t;
         t.push_back(status_command());
-        for (auto& g : pending_groups()) t.push_back(std::move(g));
+        for (auto& g : pending_groups())
+            t.push_back(std::move(g));
         t.push_back(complete_command());
         return t;
     }();
@@ -248,12 +258,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         // The words are the user's half-typed command line: never parse them as our options.
         std::vector<std::string> words(args.begin() + 1, args.end());
         if (!words.empty() && words.front() == "--") words.erase(words.begin());
-        for (const auto& line : completion_candidates(words)) out << line << "\n";
+        for (const auto& line : completion_candidates(words))
+            out << line << "\n";
         return 0;
     }
     Globals g;
     bool json_hint = false;
-    for (const auto& a : args) json_hint |= a == "--json"; // for errors before parsing completes
+    for (const auto& a : args)
+        json_hint |= a == "--json"; // for errors before parsing completes
     try {
         // Stage 1: global options anywhere, the command word, and everything else kept in order.
         po::options_description stage1 = global_options();
@@ -261,13 +273,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         po::positional_options_description pos;
         pos.add("command", 1).add("args", -1);
         po::parsed_options parsed(nullptr);
+        po::variables_map vm;
         try {
-            parsed = po::command_line_parser(args).options(stage1).positional(pos).style(kStyle).allow_unregistered().run();
+            parsed =
+                po::command_line_parser(args).options(stage1).positional(pos).style(kStyle).allow_unregistered().run();
+            po::store(parsed, vm);
         } catch (const po::error& e) {
             throw usage_error(e, "bootsmith");
         }
-        po::variables_map vm;
-        po::store(parsed, vm);
         merge_globals(vm, g);
         bool help = wants(vm, "help");
 
@@ -277,7 +290,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         }
         std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
         if (!vm.count("command")) {
-            if (!rest.empty()) throw Error(Exit::usage, "unknown option '" + rest.front() + "'", usage_hint("bootsmith"));
+            if (!rest.empty())
+                throw Error(Exit::usage, "unknown option '" + rest.front() + "'", usage_hint("bootsmith"));
             if (help) {
                 top_help(out);
                 return 0;
@@ -287,7 +301,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         const std::string name = vm["command"].as<std::string>();
         // Tokens before the command word are options stage 1 did not know.
         auto at = std::find(rest.begin(), rest.end(), name);
-        if (at != rest.begin()) throw Error(Exit::usage, "unknown option '" + rest.front() + "'", usage_hint("bootsmith"));
+        if (at != rest.begin())
+            throw Error(Exit::usage, "unknown option '" + rest.front() + "'", usage_hint("bootsmith"));
         rest.erase(rest.begin());
 
         const Command* cmd = find_command(name);
@@ -297,7 +312,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                 command_help(out, *cmd);
                 return 0;
             }
-            throw Error(Exit::usage, "'" + name + "' is not available yet: " + cmd->unavailable, usage_hint("bootsmith"));
+            throw Error(Exit::usage, "'" + name + "' is not available yet: " + cmd->unavailable,
+                        usage_hint("bootsmith"));
         }
 
         const Verb* verb = nullptr;
@@ -311,10 +327,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                     command_help(out, *cmd);
                     return 0;
                 }
-                throw Error(Exit::usage, "'" + name + "' needs a verb before '" + rest.front() + "'", usage_hint(where));
+                throw Error(Exit::usage, "'" + name + "' needs a verb before '" + rest.front() + "'",
+                            usage_hint(where));
             }
             verb = find_verb(*cmd, rest.front());
-            if (verb == nullptr) throw Error(Exit::usage, "unknown verb '" + rest.front() + "' for '" + name + "'", usage_hint(where));
+            if (verb == nullptr)
+                throw Error(Exit::usage, "unknown verb '" + rest.front() + "' for '" + name + "'", usage_hint(where));
             rest.erase(rest.begin());
             where += " " + verb->name;
         }
@@ -337,7 +355,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
             return 0;
         }
         json_hint = g.json;
-        std::vector<std::string> full{"bootsmith"};
+        std::vector<std::string> full {"bootsmith"};
         full.insert(full.end(), args.begin(), args.end());
         Context ctx(g, std::move(full), out, err);
         return verb->run(ctx, vvm);
@@ -346,8 +364,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     } catch (const std::bad_alloc&) {
         return report(Error(Exit::software, "out of memory"), out, err, json_hint || g.json);
     } catch (const std::exception& e) {
-        return report(Error(Exit::software, std::string("internal error: ") + e.what(), "please report this as a bug"), out, err,
-                      json_hint || g.json);
+        return report(Error(Exit::software, std::string("internal error: ") + e.what(), "please report this as a bug"),
+                      out, err, json_hint || g.json);
     }
 }
 

@@ -38,7 +38,7 @@ void add_options(std::vector<std::string>& out, const po::options_description& d
 } // namespace
 
 std::vector<std::string> completion_candidates(const std::vector<std::string>& words) {
-    std::vector<std::string> out{":words"};
+    std::vector<std::string> out {":words"};
     if (words.empty()) return out;
     const std::string& cur = words.back();
 
@@ -89,11 +89,13 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
     }
     if (cmd == nullptr) {
         for (const auto& c : commands())
-            if (!c.hidden) out.push_back(c.name + "\t" + c.summary + (c.unavailable.empty() ? "" : " (not available yet)"));
+            if (!c.hidden)
+                out.push_back(c.name + "\t" + c.summary + (c.unavailable.empty() ? "" : " (not available yet)"));
         return out;
     }
     if (verb == nullptr) {
-        for (const auto& v : cmd->verbs) out.push_back(v.name + "\t" + v.summary);
+        for (const auto& v : cmd->verbs)
+            out.push_back(v.name + "\t" + v.summary);
         return out;
     }
     if (verb->complete) {
@@ -103,7 +105,8 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
         std::ostringstream sink_out, sink_err;
         try {
             Context ctx(g, {}, sink_out, sink_err);
-            for (auto& c : verb->complete(ctx, positional)) out.push_back(std::move(c));
+            for (auto& c : verb->complete(ctx, positional))
+                out.push_back(std::move(c));
         } catch (const std::exception&) {
             // Completion must never fail loudly: an unreadable root just offers nothing.
         }
@@ -115,7 +118,7 @@ Command complete_command() {
     Verb v;
     v.summary = "Print completion candidates for the words typed so far (used by completions/)";
     v.run = [](Context&, const po::variables_map&) { return 0; }; // handled in run() before parsing
-    return Command{"__complete", "Completion helper", "", {v}, true};
+    return Command {"__complete", "Completion helper", "", {v}, true};
 }
 
 } // namespace bootsmith::cli

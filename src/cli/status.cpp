@@ -18,7 +18,7 @@ Command status_command() {
             ctx.out() << status::to_text(s, ctx.color());
         return 0;
     };
-    return Command{"status", "Summary of how this system boots", "", {v}, false};
+    return Command {"status", "Summary of how this system boots", "", {v}, false};
 }
 
 } // namespace bootsmith::cli

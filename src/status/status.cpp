@@ -19,7 +19,9 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) {
     return true;
 }
 
-bool is_hex_upper(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
+bool is_hex_upper(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
 
 /// Value of KEY in an os-release file: KEY=value, KEY="value" or KEY='value'.
 std::string os_release_value(const std::string& text, std::string_view key) {
@@ -28,15 +30,15 @@ std::string os_release_value(const std::string& text, std::string_view key) {
     while (std::getline(in, line)) {
         if (line.size() <= key.size() || line.compare(0, key.size(), key) != 0 || line[key.size()] != '=') continue;
         std::string v = line.substr(key.size() + 1);
-        if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+        if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+            v = v.substr(1, v.size() - 2);
         return v;
     }
     return {};
 }
 
 /// Runs one part of the survey; a failure is recorded, never fatal.
-template <typename F>
-void survey(Status& s, F&& f) {
+template <typename F> void survey(Status& s, F&& f) {
     try {
         f();
     } catch (const Error& e) {
@@ -165,7 +167,8 @@ Json to_json(const Status& s) {
     efi["problems"] = s.efi.problems;
     j["efi"] = efi;
     Json files = Json::array();
-    for (const auto& f : s.files) files.push_back({{"path", f.path}, {"kind", f.kind}});
+    for (const auto& f : s.files)
+        files.push_back({{"path", f.path}, {"kind", f.kind}});
     j["boot_loader"] = {{"detected", s.loaders}, {"files", files}};
     j["esp"] = {{"mount_point", s.esp.mount_point.empty() ? Json(nullptr) : Json(s.esp.mount_point)},
                 {"binaries", s.esp.binaries}};
@@ -180,7 +183,8 @@ std::string to_text(const Status& s, bool color) {
     auto row = [&](const char* label, const std::string& value) { o << b << label << r << value << "\n"; };
     auto join = [](const std::vector<std::string>& v, const char* sep) {
         std::string out;
-        for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
+        for (const auto& x : v)
+            out += (out.empty() ? "" : sep) + x;
         return out;
     };
     row("Root:         ", s.root);
@@ -192,18 +196,23 @@ std::string to_text(const Status& s, bool color) {
         if (!s.efi.available) {
             row("EFI vars:     ", "not available (" + s.efi.location + ")");
         } else {
-            row("EFI vars:     ", std::to_string(s.efi.variables) + " variables, " + std::to_string(s.efi.boot_entries.size()) +
-                                    " boot entries" + (s.efi.boot_entries.empty() ? "" : ": " + join(s.efi.boot_entries, " ")));
-            for (const auto& p : s.efi.problems) row("  skipped:    ", p);
+            row("EFI vars:     ", std::to_string(s.efi.variables) + " variables, " +
+                                      std::to_string(s.efi.boot_entries.size()) + " boot entries" +
+                                      (s.efi.boot_entries.empty() ? "" : ": " + join(s.efi.boot_entries, " ")));
+            for (const auto& p : s.efi.problems)
+                row("  skipped:    ", p);
         }
     }
     row("Boot loader:  ", s.loaders.empty() ? std::string("none found") : join(s.loaders, ", "));
-    for (const auto& f : s.files) row("  file:       ", f.path + " (" + f.kind + ")");
+    for (const auto& f : s.files)
+        row("  file:       ", f.path + " (" + f.kind + ")");
     if (!s.esp.mount_point.empty())
         row("ESP:          ", s.esp.mount_point + ": " + std::to_string(s.esp.binaries.size()) + " EFI binaries");
-    for (const auto& e : s.esp.binaries) row("  binary:     ", e);
+    for (const auto& e : s.esp.binaries)
+        row("  binary:     ", e);
     row("Kernels:      ", std::to_string(s.kernels.size()) + (s.kernels.empty() ? "" : ": " + join(s.kernels, " ")));
-    for (const auto& p : s.problems) row("Problem:      ", p);
+    for (const auto& p : s.problems)
+        row("Problem:      ", p);
     return o.str();
 }
 

@@ -94,7 +94,8 @@ std::string unified_diff(std::string_view path, const std::string* before, const
 
     std::size_t k = 0;
     while (k < n) {
-        while (k < n && edits[k].op == Op::common) ++k;
+        while (k < n && edits[k].op == Op::common)
+            ++k;
         if (k == n) break;
         // A hunk starts `ctx` lines before the first change and grows while the next
         // change is at most 2*ctx common lines away.
@@ -102,7 +103,8 @@ std::string unified_diff(std::string_view path, const std::string* before, const
         std::size_t last_change = k;
         std::size_t j = k;
         for (;;) {
-            while (j < n && edits[j].op != Op::common) last_change = j++;
+            while (j < n && edits[j].op != Op::common)
+                last_change = j++;
             std::size_t run = 0;
             while (j < n && edits[j].op == Op::common) {
                 ++run;

@@ -18,7 +18,8 @@ std::string holder_of(int fd) {
     char buf[32] = {};
     ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
     std::string s = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
     return s;
 }
 
@@ -43,7 +44,8 @@ Lock::Lock(const Root& root, std::chrono::milliseconds timeout) {
             ::close(fd_);
             fd_ = -1;
             throw Error(Exit::temp_fail,
-                        root.display(kPath) + ": held by another bootsmith process" + (pid.empty() ? "" : " (pid " + pid + ")"),
+                        root.display(kPath) + ": held by another bootsmith process" +
+                            (pid.empty() ? "" : " (pid " + pid + ")"),
                         "try again, or raise --lock-timeout");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -17,7 +17,9 @@ namespace {
 
 constexpr const char* kBackups = "/var/lib/bootsmith/backups";
 
-std::string var_bytes(const Variable& v) { return v.efivarfs_bytes(); }
+std::string var_bytes(const Variable& v) {
+    return v.efivarfs_bytes();
+}
 
 std::string action_of(const FileChange& c) {
     if (!c.after) return "remove";
@@ -149,33 +151,34 @@ bool same(const std::optional<Variable>& a, const std::optional<Variable>& b) {
 void Plan::write_file(std::string path, std::optional<std::string> before, std::string after, std::string reason,
                       bool text, mode_t new_mode) {
     if (before && *before == after) return;
-    changes.emplace_back(FileChange{normalise(path), std::move(before), std::move(after), new_mode, text, std::move(reason)});
+    changes.emplace_back(
+        FileChange {normalise(path), std::move(before), std::move(after), new_mode, text, std::move(reason)});
 }
 
 void Plan::remove_file(std::string path, std::optional<std::string> before, std::string reason, bool text) {
     if (!before) return;
-    changes.emplace_back(FileChange{normalise(path), std::move(before), std::nullopt, 0644, text, std::move(reason)});
+    changes.emplace_back(FileChange {normalise(path), std::move(before), std::nullopt, 0644, text, std::move(reason)});
 }
 
-void Plan::set_var(std::optional<Variable> before, Variable after, std::string before_summary, std::string after_summary,
-                   std::string reason) {
+void Plan::set_var(std::optional<Variable> before, Variable after, std::string before_summary,
+                   std::string after_summary, std::string reason) {
     if (before && before->attributes == after.attributes && before->data == after.data) return;
     VarId id = after.id;
-    changes.emplace_back(VarChange{std::move(id), std::move(before), std::move(after), std::move(before_summary),
-                                   std::move(after_summary), std::move(reason)});
+    changes.emplace_back(VarChange {std::move(id), std::move(before), std::move(after), std::move(before_summary),
+                                    std::move(after_summary), std::move(reason)});
 }
 
 void Plan::delete_var(Variable before, std::string before_summary, std::string reason) {
     VarId id = before.id;
     changes.emplace_back(
-        VarChange{std::move(id), std::move(before), std::nullopt, std::move(before_summary), {}, std::move(reason)});
+        VarChange {std::move(id), std::move(before), std::nullopt, std::move(before_summary), {}, std::move(reason)});
 }
 
 // ---------------------------------------------------------------------------------------
 // Rendering
 
 std::string render_text(const Plan& plan, const System& sys, const RenderOptions& opts) {
-    Palette p{opts.color};
+    Palette p {opts.color};
     std::ostringstream out;
     out << p.bold() << "Plan: " << plan.title << p.reset() << " (" << plan.changes.size()
         << (plan.changes.size() == 1 ? " change" : " changes") << ")\n";
@@ -187,8 +190,8 @@ std::string render_text(const Plan& plan, const System& sys, const RenderOptions
             out << action_of(*f) << " " << sys.root().display(f->path);
             if (f->after) {
                 auto info = f->before ? sys.root().stat(f->path) : std::nullopt;
-                out << " (" << f->after->size() << " bytes, mode "
-                    << mode_string(info ? info->mode : f->new_mode) << ")";
+                out << " (" << f->after->size() << " bytes, mode " << mode_string(info ? info->mode : f->new_mode)
+                    << ")";
             }
             if (!f->reason.empty()) out << " — " << f->reason;
             out << "\n";
@@ -219,7 +222,8 @@ std::string render_text(const Plan& plan, const System& sys, const RenderOptions
             side("after:  ", v.after, v.after_summary, p.green());
         }
     }
-    for (const auto& n : plan.notes) out << "note: " << n << "\n";
+    for (const auto& n : plan.notes)
+        out << "note: " << n << "\n";
     return out.str();
 }
 
@@ -265,18 +269,21 @@ nlohmann::ordered_json render_json(const Plan& plan, const System& sys) {
 ApplyResult apply(System& sys, const Plan& plan, const std::vector<std::string>& argv) {
     const Root& root = sys.root();
     if (sys.is_live() && ::geteuid() != 0)
-        throw Error(Exit::no_perm, "changing the live system (--root /) needs root", "run as root, or preview with --dry-run");
+        throw Error(Exit::no_perm, "changing the live system (--root /) needs root",
+                    "run as root, or preview with --dry-run");
 
     // 1. Nothing may have changed since the plan was computed.
     for (const auto& change : plan.changes) {
         if (const auto* f = std::get_if<FileChange>(&change)) {
             if (root.read(f->path) != f->before)
-                throw Error(Exit::temp_fail, root.display(f->path) + ": changed since the plan was made; nothing written",
+                throw Error(Exit::temp_fail,
+                            root.display(f->path) + ": changed since the plan was made; nothing written",
                             "run the command again");
         } else {
             const auto& v = std::get<VarChange>(change);
             if (!same(sys.vars().get(v.id), v.before))
-                throw Error(Exit::temp_fail, "EFI variable " + v.id.name + ": changed since the plan was made; nothing written",
+                throw Error(Exit::temp_fail,
+                            "EFI variable " + v.id.name + ": changed since the plan was made; nothing written",
                             "run the command again");
         }
     }
@@ -310,7 +317,7 @@ ApplyResult apply(System& sys, const Plan& plan, const std::vector<std::string>&
             if (f->before) {
                 auto info = root.stat(f->path);
                 std::string saved = "files" + f->path;
-                root.replace(result.backup_dir + "/" + saved, *f->before, WriteOptions{0600});
+                root.replace(result.backup_dir + "/" + saved, *f->before, WriteOptions {0600});
                 item["backup"] = saved;
                 if (info) {
                     item["mode"] = mode_string(info->mode);
@@ -327,20 +334,20 @@ ApplyResult apply(System& sys, const Plan& plan, const std::vector<std::string>&
             item["existed"] = v.before.has_value();
             if (v.before) {
                 std::string saved = "efivars/" + v.id.file_name();
-                root.replace(result.backup_dir + "/" + saved, var_bytes(*v.before), WriteOptions{0600});
+                root.replace(result.backup_dir + "/" + saved, var_bytes(*v.before), WriteOptions {0600});
                 item["backup"] = saved;
             }
         }
         items.push_back(std::move(item));
     }
     const std::string manifest_path = result.backup_dir + "/manifest.json";
-    root.replace(manifest_path, to_text(manifest) + "\n", WriteOptions{0600});
+    root.replace(manifest_path, to_text(manifest) + "\n", WriteOptions {0600});
 
     // 3. Apply, in the producer's order, each change atomically; read each one back.
     for (const auto& change : plan.changes) {
         if (const auto* f = std::get_if<FileChange>(&change)) {
             if (f->after) {
-                root.replace(f->path, *f->after, WriteOptions{f->new_mode});
+                root.replace(f->path, *f->after, WriteOptions {f->new_mode});
             } else {
                 root.remove(f->path);
             }
@@ -353,14 +360,15 @@ ApplyResult apply(System& sys, const Plan& plan, const std::vector<std::string>&
             else
                 sys.vars().remove(v.id);
             if (!same(sys.vars().get(v.id), v.after))
-                throw Error(Exit::io, "EFI variable " + v.id.name +
-                                          ": reads back differently from what was written (the firmware refused or altered it)");
+                throw Error(Exit::io,
+                            "EFI variable " + v.id.name +
+                                ": reads back differently from what was written (the firmware refused or altered it)");
         }
         ++result.applied;
     }
 
     manifest["state"] = "applied";
-    root.replace(manifest_path, to_text(manifest) + "\n", WriteOptions{0600});
+    root.replace(manifest_path, to_text(manifest) + "\n", WriteOptions {0600});
     return result;
 }
 

@@ -111,7 +111,9 @@ std::string normalise(std::string_view path) {
 // ---------------------------------------------------------------------------------------
 // ReadFile
 
-ReadFile::ReadFile(ReadFile&& o) noexcept : fd_(o.fd_), display_(std::move(o.display_)) { o.fd_ = -1; }
+ReadFile::ReadFile(ReadFile&& o) noexcept : fd_(o.fd_), display_(std::move(o.display_)) {
+    o.fd_ = -1;
+}
 
 ReadFile& ReadFile::operator=(ReadFile&& o) noexcept {
     if (this != &o) {
@@ -157,11 +159,14 @@ std::string ReadFile::read_at(std::uint64_t offset, std::size_t len) const {
 // ---------------------------------------------------------------------------------------
 // Root
 
-void Root::set_op_hook(OpHook hook) { g_op_hook = hook; }
+void Root::set_op_hook(OpHook hook) {
+    g_op_hook = hook;
+}
 
 Root::Root(const fs::path& dir) : given_(dir) {
     std::string g = dir.native();
-    while (g.size() > 1 && g.back() == '/') g.pop_back();
+    while (g.size() > 1 && g.back() == '/')
+        g.pop_back();
     if (g.empty()) throw Error(Exit::usage, "--root: empty path");
     given_ = g;
     struct stat st {};
@@ -180,14 +185,16 @@ std::string Root::display(std::string_view path) const {
 
 fs::path Root::resolve(std::string_view path, bool follow_last) const {
     std::deque<std::string> todo;
-    for (auto& c : split(path)) todo.push_back(std::move(c));
+    for (auto& c : split(path))
+        todo.push_back(std::move(c));
     std::vector<std::string> done;
     int hops = 0;
     bool missing = false;
 
     auto join = [&](const std::vector<std::string>& parts) {
         fs::path p = host_;
-        for (const auto& c : parts) p /= c;
+        for (const auto& c : parts)
+            p /= c;
         return p;
     };
 
@@ -343,8 +350,11 @@ void Root::make_dirs(std::string_view path, mode_t mode) const {
     for (const auto& c : rel) {
         if (c == ".") continue;
         cur /= c;
+        struct stat st {};
+        if (::stat(cur.c_str(), &st) == 0) continue;
         op("mkdir", cur);
-        if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) throw errno_error(errno, display(path), "create directory");
+        if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
+            throw errno_error(errno, display(path), "create directory");
     }
     struct stat st {};
     if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
@@ -370,7 +380,8 @@ void Root::replace(std::string_view path, std::string_view content, const WriteO
 
     struct stat old {};
     bool existed = ::stat(target.c_str(), &old) == 0;
-    if (existed && !S_ISREG(old.st_mode)) throw Error(Exit::data, what + ": is not a regular file, refusing to replace it");
+    if (existed && !S_ISREG(old.st_mode))
+        throw Error(Exit::data, what + ": is not a regular file, refusing to replace it");
 
     std::string tmpl = (dir / ("." + target.filename().native() + ".bootsmith-XXXXXX")).native();
     op("create-temp", target);

@@ -20,7 +20,9 @@ namespace {
 constexpr long kEfivarfsMagic = 0xde5e81e4; // statfs().f_type of efivarfs (linux/magic.h)
 constexpr std::size_t kMaxVariableFile = 1u << 20;
 
-bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 /// 8-4-4-4-12 hex digits, either case.
 bool guid_shape(std::string_view s) {
@@ -67,12 +69,13 @@ std::optional<VarId> VarId::from_file_name(std::string_view file) {
     if (file.size() < 38 || file[file.size() - 37] != '-') return std::nullopt;
     auto g = Guid::parse(file.substr(file.size() - 36));
     if (!g) return std::nullopt;
-    return VarId{std::string(file.substr(0, file.size() - 37)), *g};
+    return VarId {std::string(file.substr(0, file.size() - 37)), *g};
 }
 
 std::string Variable::efivarfs_bytes() const {
     std::string out(4 + data.size(), '\0');
-    for (int i = 0; i < 4; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((attributes >> (8 * i)) & 0xff);
+    for (int i = 0; i < 4; ++i)
+        out[static_cast<std::size_t>(i)] = static_cast<char>((attributes >> (8 * i)) & 0xff);
     std::copy(data.begin(), data.end(), out.begin() + 4);
     return out;
 }
@@ -83,7 +86,8 @@ std::optional<Variable> Variable::from_efivarfs_bytes(VarId id, std::string_view
     v.id = std::move(id);
     v.attributes = 0;
     for (int i = 0; i < 4; ++i)
-        v.attributes |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)])) << (8 * i);
+        v.attributes |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]))
+                        << (8 * i);
     v.data.assign(bytes.begin() + 4, bytes.end());
     return v;
 }
@@ -150,7 +154,7 @@ public:
                 throw errno_error(n < 0 ? err : EIO, root_.display(path), "write EFI variable");
             return;
         }
-        root_.replace(path, v.efivarfs_bytes(), WriteOptions{0644});
+        root_.replace(path, v.efivarfs_bytes(), WriteOptions {0644});
     }
 
     void remove(const VarId& id) override { root_.remove(file(id)); }
@@ -248,6 +252,8 @@ std::unique_ptr<VarStore> make_directory_store(const Root& root, std::string dir
     return std::make_unique<DirectoryStore>(root, std::move(dir));
 }
 
-std::unique_ptr<VarStore> make_libefivar_store() { return std::make_unique<LibefivarStore>(); }
+std::unique_ptr<VarStore> make_libefivar_store() {
+    return std::make_unique<LibefivarStore>();
+}
 
 } // namespace bootsmith::sys

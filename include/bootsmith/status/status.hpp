@@ -20,7 +20,7 @@ struct Status {
     std::string root;
     std::string os_name; ///< PRETTY_NAME from os-release ("" if unknown)
     std::string os_id;
-    std::string firmware; ///< "uefi" or "bios"
+    std::string firmware;             ///< "uefi" or "bios"
     std::optional<int> platform_size; ///< 32/64 from sys/firmware/efi/fw_platform_size
 
     struct Efi {
@@ -36,11 +36,11 @@ struct Status {
     std::vector<BootFile> files;
 
     struct Esp {
-        std::string mount_point; ///< "" when no ESP content is visible
+        std::string mount_point;           ///< "" when no ESP content is visible
         std::vector<std::string> binaries; ///< *.efi under <mount>/EFI, system paths
     } esp;
 
-    std::vector<std::string> kernels; ///< versions from /boot/vmlinuz-*
+    std::vector<std::string> kernels;  ///< versions from /boot/vmlinuz-*
     std::vector<std::string> problems; ///< anything that could not be read
 };
 

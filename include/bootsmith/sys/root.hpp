@@ -84,8 +84,8 @@ public:
     /// How a system path is shown in messages: the root as given joined with the path.
     std::string display(std::string_view path) const;
 
-    std::optional<FileInfo> stat(std::string_view path) const;   ///< follows symlinks; nullopt if absent
-    std::optional<FileInfo> lstat(std::string_view path) const;  ///< does not follow the last component
+    std::optional<FileInfo> stat(std::string_view path) const;  ///< follows symlinks; nullopt if absent
+    std::optional<FileInfo> lstat(std::string_view path) const; ///< does not follow the last component
     bool exists(std::string_view path) const { return stat(path).has_value(); }
     bool is_dir(std::string_view path) const;
     bool is_file(std::string_view path) const;

@@ -17,7 +17,7 @@ namespace bootsmith::sys {
 /// A vendor GUID as the 16 bytes libefivar's efi_guid_t holds (mixed-endian on disk);
 /// text form is lowercase 8-4-4-4-12. Parsing and formatting go through libefivar.
 struct Guid {
-    std::array<std::uint8_t, 16> bytes{};
+    std::array<std::uint8_t, 16> bytes {};
 
     static std::optional<Guid> parse(std::string_view text);
     std::string str() const;
@@ -64,7 +64,7 @@ struct Variable {
 /// What list() found: the variables, and directory entries that are not variables
 /// (reported, never fatal: one stray file must not hide the rest).
 struct VarListing {
-    std::vector<VarId> vars; ///< sorted
+    std::vector<VarId> vars;          ///< sorted
     std::vector<std::string> skipped; ///< "<file>: <why>"
 };
 
