@@ -19,12 +19,22 @@ const Command* find(const std::string& name) {
     return nullptr;
 }
 
-bool takes_value(const po::options_description& desc, const std::string& word) {
-    if (!word.starts_with("-") || word.find('=') != std::string::npos) return false;
-    std::string name = word.starts_with("--") ? word.substr(2) : word.substr(1);
-    if (name.empty()) return false;
-    const auto* o = desc.find_nothrow(name, false, true, !word.starts_with("--"));
-    return o != nullptr && o->semantic()->max_tokens() > 0;
+/// The option a word names ("--root", "--root=x", "-q"), when it is one that takes a value.
+const po::option_description* valued_option(const po::options_description& desc, const std::string& word) {
+    if (!word.starts_with("-") || word == "-" || word == "--") return nullptr;
+    bool is_long = word.starts_with("--");
+    std::string name = word.substr(is_long ? 2 : 1);
+    name = name.substr(0, name.find('='));
+    if (name.empty()) return nullptr;
+    const auto* o = desc.find_nothrow(name, false, true, !is_long);
+    return o != nullptr && o->semantic()->max_tokens() > 0 ? o : nullptr;
+}
+
+/// What the shell should offer for the value of an option.
+std::string value_directive(const po::option_description& o) {
+    if (o.long_name() == "root") return ":dirs";
+    if (o.long_name() == "lock-timeout") return ":none";
+    return ":files";
 }
 
 void add_options(std::vector<std::string>& out, const po::options_description& desc) {
@@ -50,19 +60,25 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
     std::string root = "/";
     std::vector<std::string> positional;
 
+    auto valued = [&](const std::string& w) {
+        const auto* o = valued_option(known, w);
+        return o != nullptr ? o : verb != nullptr ? valued_option(verb_opts, w) : nullptr;
+    };
+    bool options_ended = false; // after a bare "--" every word is an argument
     for (std::size_t i = 0; i + 1 < words.size(); ++i) {
         const std::string& w = words[i];
-        if (w.starts_with("-")) {
-            if (takes_value(known, w) || (verb != nullptr && takes_value(verb_opts, w))) {
-                if (i + 2 == words.size()) { // the value is being typed now
-                    if (w == "--root") return {":dirs"};
-                    if (w == "--lock-timeout") return {":none"};
-                    return {":files"};
-                }
-                if (w == "--root") root = words[i + 1];
+        if (!options_ended && w == "--") {
+            options_ended = true;
+            continue;
+        }
+        if (!options_ended && w.starts_with("-")) {
+            const auto* o = valued(w);
+            if (o != nullptr && w.find('=') == std::string::npos) {
+                if (i + 2 == words.size()) return {value_directive(*o)}; // its value is being typed now
+                if (o->long_name() == "root") root = words[i + 1];
                 ++i;
-            } else if (w.starts_with("--root=")) {
-                root = w.substr(7);
+            } else if (o != nullptr && o->long_name() == "root") {
+                root = w.substr(w.find('=') + 1);
             }
             continue;
         }
@@ -81,8 +97,9 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
         if (verb != nullptr && verb->options) verb->options(verb_opts, verb_hidden, verb_pos);
     }
 
-    if (cur.starts_with("--root=")) return {":dirs"};
-    if (cur.starts_with("-")) {
+    if (!options_ended && cur.starts_with("-")) {
+        if (const auto* o = valued(cur); o != nullptr && cur.find('=') != std::string::npos)
+            return {value_directive(*o)};
         add_options(out, known);
         if (verb != nullptr) add_options(out, verb_opts);
         return out;
