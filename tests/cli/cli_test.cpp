@@ -13,8 +13,6 @@
 #include <cerrno>
 #include <filesystem>
 
-extern char** environ;
-
 using bootsmith::test::line_count;
 using bootsmith::test::run;
 using bootsmith::test::TempDir;
@@ -44,33 +42,20 @@ void expect_one_line_error(const bootsmith::test::RunResult& r, int status, cons
 std::string run_on_tty(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
     int master = -1, slave = -1;
     if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) return "<no pty>";
-    std::vector<std::string> argv_s {bootsmith::test::binary().string()};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_s;
-    for (char** e = environ; *e != nullptr; ++e)
-        if (!std::string(*e).starts_with("NO_COLOR=") && !std::string(*e).starts_with("TERM=")) env_s.emplace_back(*e);
-    env_s.emplace_back("TERM=xterm");
-    for (const auto& e : extra_env)
-        env_s.push_back(e);
-    std::vector<char*> envp;
-    for (auto& e : env_s)
-        envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, slave, 1);
-    posix_spawn_file_actions_adddup2(&fa, slave, 2);
-    posix_spawn_file_actions_addclose(&fa, master);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
+    std::vector<std::string> env {"NO_COLOR=", "TERM=xterm"};
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
+    pid_t pid = -1;
+    try {
+        pid =
+            bootsmith::test::spawn(bootsmith::test::binary().string(), args, env, [&](posix_spawn_file_actions_t* fa) {
+                posix_spawn_file_actions_adddup2(fa, slave, 1);
+                posix_spawn_file_actions_adddup2(fa, slave, 2);
+                posix_spawn_file_actions_addclose(fa, master);
+            });
+    } catch (const std::exception&) {}
     ::close(slave);
     std::string out;
-    if (rc == 0) {
+    if (pid > 0) {
         char buf[4096];
         for (;;) {
             ssize_t n = ::read(master, buf, sizeof buf);

@@ -93,41 +93,61 @@ fs::path fixtures() {
     return FIXTURES_DIR;
 }
 
-RunResult run(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& program) {
-    TempDir io;
-    const fs::path out_path = io / "out", err_path = io / "err";
-    std::vector<std::string> argv_s {program.empty() ? binary().string() : program};
+Exit code_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.code();
+    }
+    return Exit::ok;
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+    std::vector<std::string> out;
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string entry(*e);
+        std::string name = entry.substr(0, entry.find('='));
+        bool overridden = false;
+        for (const auto& x : extra)
+            overridden |= x.substr(0, x.find('=')) == name;
+        if (!overridden) out.push_back(entry);
+    }
+    for (const auto& x : extra)
+        if (x.back() != '=') out.push_back(x);
+    return out;
+}
+
+pid_t spawn(const std::string& program, const std::vector<std::string>& args, const std::vector<std::string>& env,
+            const std::function<void(posix_spawn_file_actions_t*)>& redirect) {
+    std::vector<std::string> argv_s {program};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_s)
         argv.push_back(a.data());
     argv.push_back(nullptr);
-
-    std::vector<std::string> env_s;
-    for (char** e = environ; *e != nullptr; ++e) {
-        std::string entry(*e);
-        std::string name = entry.substr(0, entry.find('='));
-        bool overridden = false;
-        for (const auto& x : env)
-            overridden |= x.substr(0, x.find('=')) == name;
-        if (!overridden) env_s.push_back(entry);
-    }
-    for (const auto& x : env)
-        if (x.back() != '=') env_s.push_back(x);
+    std::vector<std::string> env_s = environment_with(env);
     std::vector<char*> envp;
     for (auto& e : env_s)
         envp.push_back(e.data());
     envp.push_back(nullptr);
-
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    redirect(&fa);
     pid_t pid = -1;
     int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) throw std::runtime_error(std::string("spawn failed: ") + std::strerror(rc));
+    if (rc != 0) throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
+    return pid;
+}
+
+RunResult run(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& program) {
+    TempDir io;
+    const fs::path out_path = io / "out", err_path = io / "err";
+    pid_t pid = spawn(program.empty() ? binary().string() : program, args, env, [&](posix_spawn_file_actions_t* fa) {
+        posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        posix_spawn_file_actions_addopen(fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    });
 
     RunResult r;
     int st = 0;

@@ -2,6 +2,9 @@
 // running the built binary.
 #pragma once
 
+#include "bootsmith/error.hpp"
+
+#include <spawn.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -11,6 +14,17 @@
 #include <vector>
 
 namespace bootsmith::test {
+
+/// EFI_GLOBAL_VARIABLE as text, and where a fixture root keeps its variables.
+inline const std::string kGlobalGuid = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
+inline const std::string kEfivars = "sys/firmware/efi/efivars/";
+
+/// The exit code of the bootsmith::Error `f` throws (Exit::ok when it throws none).
+Exit code_of(const std::function<void()>& f);
+
+/// This process's environment with `extra` entries "NAME=value" applied (an entry
+/// "NAME=" with no value removes NAME).
+std::vector<std::string> environment_with(const std::vector<std::string>& extra);
 
 /// A fresh directory under $TMPDIR, removed (recursively) when the object dies.
 class TempDir {
@@ -41,6 +55,11 @@ void copy_tree(const std::filesystem::path& from, const std::filesystem::path& t
 /// Where the build put things (compile-time definitions from tests/CMakeLists.txt).
 std::filesystem::path binary();
 std::filesystem::path fixtures();
+
+/// Starts `program ARGS…` with environment_with(env); `redirect` adds file actions
+/// (stdin/stdout/stderr). Returns the pid; throws when the program cannot be started.
+pid_t spawn(const std::string& program, const std::vector<std::string>& args, const std::vector<std::string>& env,
+            const std::function<void(posix_spawn_file_actions_t*)>& redirect);
 
 struct RunResult {
     int status = -1; ///< exit code, or 128+signal

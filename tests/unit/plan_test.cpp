@@ -19,22 +19,20 @@
 #include <sstream>
 
 using namespace bootsmith;
+using bootsmith::test::code_of;
 using bootsmith::test::TempDir;
 using bootsmith::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kGlobal = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
-const std::string kVars = "sys/firmware/efi/efivars/";
-
 /// A small root: /etc/default/grub (0600), a grubenv-like binary file, and three variables.
 void make_root(const fs::path& r) {
     write_file(r / "etc/default/grub", "GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\n", 0600);
     write_file(r / "boot/grub/grubenv", std::string("# GRUB Environment Block\n") + std::string(999, '#'));
     write_file(r / "etc/obsolete.conf", "old\n");
-    write_file(r / (kVars + "BootOrder-" + kGlobal), std::string("\x07\0\0\0\x00\x00\x01\x00", 8));
-    write_file(r / (kVars + "Timeout-" + kGlobal), std::string("\x07\0\0\0\x05\x00", 6));
+    write_file(r / (test::kEfivars + "BootOrder-" + test::kGlobalGuid), std::string("\x07\0\0\0\x00\x00\x01\x00", 8));
+    write_file(r / (test::kEfivars + "Timeout-" + test::kGlobalGuid), std::string("\x07\0\0\0\x05\x00", 6));
 }
 
 sys::Variable var(const std::string& name, std::vector<std::uint8_t> data) {
@@ -58,15 +56,6 @@ sys::Plan full_plan(sys::System& s) {
     p.set_var(std::nullopt, var("BootNext", {1, 0}), "", "0001");
     p.delete_var(*s.vars().get({"Timeout", sys::kGlobalGuid}), "5 seconds");
     return p;
-}
-
-Exit code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return Exit::ok;
 }
 
 } // namespace
@@ -127,17 +116,19 @@ TEST(Apply, MakesEveryChangeAndBacksUpTheOldContent) {
     EXPECT_EQ(st.st_mode & 07777, 0600u); // mode kept
     EXPECT_EQ(test::read_file(t / "etc/new.conf"), "fresh\n");
     EXPECT_FALSE(test::exists(t / "etc/obsolete.conf"));
-    EXPECT_EQ(test::read_file(t / (kVars + "BootOrder-" + kGlobal)), std::string("\x07\0\0\0\x01\0\0\0", 8));
-    EXPECT_EQ(test::read_file(t / (kVars + "BootNext-" + kGlobal)), std::string("\x07\0\0\0\x01\0", 6));
-    EXPECT_FALSE(test::exists(t / (kVars + "Timeout-" + kGlobal)));
+    EXPECT_EQ(test::read_file(t / (test::kEfivars + "BootOrder-" + test::kGlobalGuid)),
+              std::string("\x07\0\0\0\x01\0\0\0", 8));
+    EXPECT_EQ(test::read_file(t / (test::kEfivars + "BootNext-" + test::kGlobalGuid)),
+              std::string("\x07\0\0\0\x01\0", 6));
+    EXPECT_FALSE(test::exists(t / (test::kEfivars + "Timeout-" + test::kGlobalGuid)));
 
     fs::path b = t / ("var/lib/bootsmith/backups/" + r.backup_id);
     EXPECT_EQ(r.backup_dir, "/var/lib/bootsmith/backups/" + r.backup_id);
     EXPECT_EQ(test::read_file(b / "files/etc/default/grub"), "GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\n");
     EXPECT_EQ(test::read_file(b / "files/etc/obsolete.conf"), "old\n");
     EXPECT_FALSE(test::exists(b / "files/etc/new.conf")); // did not exist before
-    EXPECT_EQ(test::read_file(b / ("efivars/BootOrder-" + kGlobal)), std::string("\x07\0\0\0\0\0\x01\0", 8));
-    EXPECT_EQ(test::read_file(b / ("efivars/Timeout-" + kGlobal)), std::string("\x07\0\0\0\x05\0", 6));
+    EXPECT_EQ(test::read_file(b / ("efivars/BootOrder-" + test::kGlobalGuid)), std::string("\x07\0\0\0\0\0\x01\0", 8));
+    EXPECT_EQ(test::read_file(b / ("efivars/Timeout-" + test::kGlobalGuid)), std::string("\x07\0\0\0\x05\0", 6));
     auto m = nlohmann::json::parse(test::read_file(b / "manifest.json"));
     EXPECT_EQ(m["schema"], "bootsmith.backup/1");
     EXPECT_EQ(m["state"], "applied");
@@ -145,7 +136,7 @@ TEST(Apply, MakesEveryChangeAndBacksUpTheOldContent) {
     ASSERT_EQ(m["changes"].size(), 7u);
     EXPECT_EQ(m["changes"][0]["mode"], "0600");
     EXPECT_EQ(m["changes"][1]["existed"], false);
-    EXPECT_EQ(m["changes"][6]["backup"], "efivars/Timeout-" + kGlobal);
+    EXPECT_EQ(m["changes"][6]["backup"], "efivars/Timeout-" + test::kGlobalGuid);
 }
 
 TEST(Apply, TwoPlansInOneSecondGetTwoBackups) {

@@ -11,22 +11,12 @@
 #include <filesystem>
 
 using namespace bootsmith;
+using bootsmith::test::code_of;
 using bootsmith::test::TempDir;
 using bootsmith::test::write_file;
 namespace fs = std::filesystem;
 
-namespace {
-
-Exit code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return Exit::ok;
-}
-
-} // namespace
+namespace {} // namespace
 
 TEST(Normalise, CollapsesSlashesAndDots) {
     EXPECT_EQ(sys::normalise("boot//grub/./grubenv/"), "/boot/grub/grubenv");

@@ -22,9 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kGlobal = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
-const std::string kEfivars = "sys/firmware/efi/efivars/";
-
 std::string le16(std::uint16_t v) {
     return std::string {static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
 }
@@ -38,27 +35,27 @@ std::string attrs(std::uint32_t a) {
 } // namespace
 
 TEST(Guid, ParsesAndFormatsThroughLibefivar) {
-    auto g = sys::Guid::parse(kGlobal);
+    auto g = sys::Guid::parse(test::kGlobalGuid);
     ASSERT_TRUE(g);
-    EXPECT_EQ(g->str(), kGlobal);
+    EXPECT_EQ(g->str(), test::kGlobalGuid);
     EXPECT_EQ(*g, sys::kGlobalGuid);
     // Mixed-endian storage: the first field is little-endian (uefi.md §1.3).
     EXPECT_EQ(g->bytes[0], 0x61);
     EXPECT_EQ(g->bytes[3], 0x8b);
-    EXPECT_EQ(sys::Guid::parse("8BE4DF61-93CA-11D2-AA0D-00E098032B8C")->str(), kGlobal);
+    EXPECT_EQ(sys::Guid::parse("8BE4DF61-93CA-11D2-AA0D-00E098032B8C")->str(), test::kGlobalGuid);
     EXPECT_FALSE(sys::Guid::parse("8be4df61-93ca-11d2-aa0d-00e098032b8"));
     EXPECT_FALSE(sys::Guid::parse("8be4df61x93ca-11d2-aa0d-00e098032b8c"));
     EXPECT_FALSE(sys::Guid::parse("8be4df61-93ca-11d2-aa0d-00e098032b8g"));
 }
 
 TEST(VarId, SplitsOnTheLast37Characters) {
-    auto id = sys::VarId::from_file_name("X-Nitro-SecurebootStatus-" + kGlobal);
+    auto id = sys::VarId::from_file_name("X-Nitro-SecurebootStatus-" + test::kGlobalGuid);
     ASSERT_TRUE(id);
     EXPECT_EQ(id->name, "X-Nitro-SecurebootStatus");
-    EXPECT_EQ(id->file_name(), "X-Nitro-SecurebootStatus-" + kGlobal);
+    EXPECT_EQ(id->file_name(), "X-Nitro-SecurebootStatus-" + test::kGlobalGuid);
     EXPECT_FALSE(sys::VarId::from_file_name("README"));
     EXPECT_FALSE(sys::VarId::from_file_name("this-is-a-long-readme-file-name-for-the-fixture.txt"));
-    EXPECT_FALSE(sys::VarId::from_file_name("Boot0000-" + kGlobal + "~"));
+    EXPECT_FALSE(sys::VarId::from_file_name("Boot0000-" + test::kGlobalGuid + "~"));
 }
 
 TEST(Variable, EfivarfsBytesRoundTrip) {
@@ -72,11 +69,11 @@ TEST(Variable, EfivarfsBytesRoundTrip) {
 
 TEST(DirectoryStore, ListsVariablesAndReportsStrayFiles) {
     TempDir t;
-    write_file(t / (kEfivars + "BootOrder-" + kGlobal), attrs(7) + le16(1) + le16(0));
-    write_file(t / (kEfivars + "Boot0001-" + kGlobal), attrs(7) + "x");
-    write_file(t / (kEfivars + "README"), "harmless, too short to be a variable");
-    write_file(t / (kEfivars + "Boot0000-" + kGlobal + "~"), "editor backup");
-    write_file(t / (kEfivars + "Boot0004-8BE4DF61-93CA-11D2-AA0D-00E098032B8C"), attrs(7));
+    write_file(t / (test::kEfivars + "BootOrder-" + test::kGlobalGuid), attrs(7) + le16(1) + le16(0));
+    write_file(t / (test::kEfivars + "Boot0001-" + test::kGlobalGuid), attrs(7) + "x");
+    write_file(t / (test::kEfivars + "README"), "harmless, too short to be a variable");
+    write_file(t / (test::kEfivars + "Boot0000-" + test::kGlobalGuid + "~"), "editor backup");
+    write_file(t / (test::kEfivars + "Boot0004-8BE4DF61-93CA-11D2-AA0D-00E098032B8C"), attrs(7));
     sys::Root root(t.path());
     auto store = sys::make_directory_store(root);
     EXPECT_TRUE(store->available());
@@ -90,7 +87,8 @@ TEST(DirectoryStore, ListsVariablesAndReportsStrayFiles) {
 
 TEST(DirectoryStore, GetSetRemove) {
     TempDir t;
-    write_file(t / (kEfivars + "BootOrder-" + kGlobal), attrs(7) + le16(0) + le16(1) + le16(3) + le16(2));
+    write_file(t / (test::kEfivars + "BootOrder-" + test::kGlobalGuid),
+               attrs(7) + le16(0) + le16(1) + le16(3) + le16(2));
     sys::Root root(t.path());
     auto store = sys::make_directory_store(root);
     sys::VarId order {"BootOrder", sys::kGlobalGuid};
@@ -104,12 +102,12 @@ TEST(DirectoryStore, GetSetRemove) {
     // plain directory, uefi.md §6.2).
     v->data = {2, 0, 0, 0};
     store->set(*v);
-    EXPECT_EQ(test::read_file(t / (kEfivars + "BootOrder-" + kGlobal)), attrs(7) + le16(2) + le16(0));
+    EXPECT_EQ(test::read_file(t / (test::kEfivars + "BootOrder-" + test::kGlobalGuid)), attrs(7) + le16(2) + le16(0));
 
     sys::Variable next {{"BootNext", sys::kGlobalGuid}, 7, {1, 0}};
     store->set(next);
     struct stat st {};
-    ASSERT_EQ(::stat((t / (kEfivars + "BootNext-" + kGlobal)).c_str(), &st), 0);
+    ASSERT_EQ(::stat((t / (test::kEfivars + "BootNext-" + test::kGlobalGuid)).c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0644u);
     EXPECT_EQ(*store->get(next.id), next);
 
@@ -120,7 +118,7 @@ TEST(DirectoryStore, GetSetRemove) {
 
 TEST(DirectoryStore, TruncatedVariableIsBadData) {
     TempDir t;
-    write_file(t / (kEfivars + "Timeout-" + kGlobal), std::string("\x07\x00", 2));
+    write_file(t / (test::kEfivars + "Timeout-" + test::kGlobalGuid), std::string("\x07\x00", 2));
     sys::Root root(t.path());
     auto store = sys::make_directory_store(root);
     try {
@@ -128,13 +126,13 @@ TEST(DirectoryStore, TruncatedVariableIsBadData) {
         FAIL();
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), Exit::data);
-        EXPECT_NE(std::string(e.what()).find("Timeout-" + kGlobal), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("Timeout-" + test::kGlobalGuid), std::string::npos);
     }
 }
 
 TEST(System, FixtureRootUsesTheDirectoryBackend) {
     TempDir t;
-    fs::create_directories(t / kEfivars);
+    fs::create_directories(t / test::kEfivars);
     sys::System s(t.path());
     EXPECT_EQ(s.vars().backend(), "efivarfs-dir");
     EXPECT_TRUE(s.uefi());
@@ -165,8 +163,8 @@ TEST(LibefivarStore, DISABLED_ChildProcess) {
 TEST(LibefivarStore, AgainstAFixtureDirectory) {
     TempDir t;
     fs::path vars = t / "efivars";
-    write_file(vars / ("BootOrder-" + kGlobal), attrs(7) + le16(1) + le16(0));
-    write_file(vars / ("Timeout-" + kGlobal), attrs(7) + le16(5));
+    write_file(vars / ("BootOrder-" + test::kGlobalGuid), attrs(7) + le16(1) + le16(0));
+    write_file(vars / ("Timeout-" + test::kGlobalGuid), attrs(7) + le16(5));
     std::string env1 = "EFIVARFS_PATH=" + vars.string() + "/";
     std::vector<char*> envp;
     for (char** e = environ; *e != nullptr; ++e)
@@ -183,6 +181,6 @@ TEST(LibefivarStore, AgainstAFixtureDirectory) {
     ASSERT_EQ(waitpid(pid, &st, 0), pid);
     ASSERT_TRUE(WIFEXITED(st));
     EXPECT_EQ(WEXITSTATUS(st), 0);
-    EXPECT_EQ(test::read_file(vars / ("BootNext-" + kGlobal)), attrs(7) + le16(1));
-    EXPECT_FALSE(test::exists(vars / ("Timeout-" + kGlobal)));
+    EXPECT_EQ(test::read_file(vars / ("BootNext-" + test::kGlobalGuid)), attrs(7) + le16(1));
+    EXPECT_FALSE(test::exists(vars / ("Timeout-" + test::kGlobalGuid)));
 }
