@@ -18,6 +18,12 @@ bool unhex(std::string_view text, std::string& out);
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool is_utf8(std::string_view s);
 
+/// Decodes UTF-8 into code points; false when it is not well-formed.
+bool decode_utf8(std::string_view s, std::u32string& out);
+
+/// Appends the UTF-8 encoding of a code point.
+void append_utf8(std::string& out, char32_t cp);
+
 /// "0x%08x"-style fixed-width hex of an integer.
 std::string hex_u32(std::uint32_t v);
 

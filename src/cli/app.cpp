@@ -245,6 +245,7 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> table = [] {
         std::vector<Command> t;
         t.push_back(status_command());
+        t.push_back(boot_command());
         for (auto& g : pending_groups())
             t.push_back(std::move(g));
         t.push_back(complete_command());

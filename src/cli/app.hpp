@@ -109,6 +109,7 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
 
 // Command builders, one per file.
 Command status_command();
+Command boot_command();
 Command complete_command();
 std::vector<Command> pending_groups();
 

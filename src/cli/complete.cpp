@@ -122,7 +122,9 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
         std::ostringstream sink_out, sink_err;
         try {
             Context ctx(g, {}, sink_out, sink_err);
-            for (auto& c : verb->complete(ctx, positional))
+            auto cands = verb->complete(ctx, positional);
+            if (!cands.empty() && cands.front().starts_with(":")) return {cands.front()}; // a directive
+            for (auto& c : cands)
                 out.push_back(std::move(c));
         } catch (const std::exception&) {
             // Completion must never fail loudly: an unreadable root just offers nothing.

@@ -1,0 +1,515 @@
+// bootsmith boot …: UEFI boot entries.
+#include "app.hpp"
+
+#include "bootsmith/disk/mounts.hpp"
+#include "bootsmith/disk/partition_table.hpp"
+#include "bootsmith/efi/boot_manager.hpp"
+#include "bootsmith/error.hpp"
+#include "bootsmith/text.hpp"
+
+#include <cerrno>
+#include <filesystem>
+#include <ostream>
+#include <sstream>
+
+namespace bootsmith::cli {
+
+namespace {
+
+using efi::BootEntry;
+using efi::BootState;
+
+/// The boot variables, or a clear refusal when the system has none.
+BootState load(sys::System& s) {
+    if (!s.vars().available())
+        throw Error(Exit::unavailable, s.vars().location() + ": no EFI variables (not booted through UEFI?)",
+                    "boot entries exist only on UEFI systems");
+    return efi::load_boot_state(s.vars());
+}
+
+std::uint16_t number_arg(const std::string& text, const char* what) {
+    auto n = efi::parse_number(text);
+    if (!n) throw Error(Exit::usage, std::string(what) + " '" + printable(text) + "': expected a hex number XXXX");
+    return *n;
+}
+
+std::vector<std::string> strings(const po::variables_map& vm, const char* name) {
+    return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string> {};
+}
+
+std::string string_opt(const po::variables_map& vm, const char* name) {
+    return vm.count(name) ? vm[name].as<std::string>() : std::string();
+}
+
+bool flag(const po::variables_map& vm, const char* name) {
+    return vm.count(name) && vm[name].as<bool>();
+}
+
+std::vector<const BootEntry*> resolve_all(const BootState& s, const std::vector<std::string>& args) {
+    std::vector<const BootEntry*> out;
+    for (const auto& a : args) {
+        const BootEntry* e = &s.resolve(a);
+        if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+    }
+    return out;
+}
+
+/// Completion of entry arguments: "0001<TAB>debian".
+std::vector<std::string> complete_entries(Context& ctx, const std::vector<std::string>&) {
+    std::vector<std::string> out;
+    auto s = efi::load_boot_state(ctx.system().vars());
+    for (const auto* e : s.listing()) {
+        std::string value = e->number ? efi::number_text(*e->number) : e->name;
+        out.push_back(value + "\t" + (e->option ? e->option->description : "corrupt: " + e->corrupt));
+    }
+    return out;
+}
+
+std::string entry_line(const BootState& s, const BootEntry& e, bool verbose) {
+    std::ostringstream o;
+    o << e.name << (e.option && e.option->active() ? "* " : "  ");
+    if (!e.option) {
+        o << "<corrupt: " << e.corrupt << ">\n";
+        return o.str();
+    }
+    o << e.option->description;
+    if (!e.compliant())
+        o << "   [name is not Boot + 4 uppercase hex digits: firmware will not boot it by number]";
+    else if (!s.in_order(*e.number))
+        o << "   [not in BootOrder]";
+    o << "\n";
+    if (verbose) {
+        auto dp = efi::describe_device_path(e.option->path);
+        o << "      path: " << (dp.text.empty() ? "<cannot be formatted>" : dp.text) << "\n";
+        const auto& d = e.option->optional_data;
+        if (!d.empty()) {
+            auto t = efi::optional_data_text(d);
+            if (t.text)
+                o << "      data: " << t.encoding << " \"" << printable(*t.text) << "\"\n";
+            else
+                o << "      data: " << d.size() << " bytes " << hex(d) << "\n";
+        }
+    }
+    return o.str();
+}
+
+std::string listing_text(const BootState& s, bool verbose) {
+    std::ostringstream o;
+    auto num = [](const std::optional<std::uint16_t>& v) { return v ? efi::number_text(*v) : std::string("(none)"); };
+    o << "BootCurrent: " << num(s.current) << "\n";
+    o << "BootNext:    " << num(s.next) << "\n";
+    o << "Timeout:     " << (s.timeout ? std::to_string(*s.timeout) + " seconds" : std::string("(none)")) << "\n";
+    o << "BootOrder:   "
+      << (s.order ? efi::order_text(*s.order) : std::string("(none: firmware will attempt recovery)")) << "\n";
+    for (const auto* e : s.listing())
+        o << entry_line(s, *e, verbose);
+    for (const auto& p : s.problems)
+        o << "problem: " << p << "\n";
+    return o.str();
+}
+
+Verb verb(std::string name, std::string synopsis, std::string summary) {
+    Verb v;
+    v.name = std::move(name);
+    v.synopsis = std::move(synopsis);
+    v.summary = std::move(summary);
+    return v;
+}
+
+/// Positional arguments named "args", any number.
+void entries_positional(po::options_description& hidden, po::positional_options_description& pos) {
+    hidden.add_options()("args", po::value<std::vector<std::string>>());
+    pos.add("args", -1);
+}
+
+/// Where the partition is mounted in the root, if it is ("/boot/efi").
+std::string mount_point_of(const sys::Root& root, const std::string& device, std::uint32_t part) {
+    std::string disk = device.substr(device.rfind('/') + 1);
+    std::string dev = "/dev/" + disk::partition_name(disk, part);
+    for (const auto& m : disk::read_mounts(root))
+        if (m.source == dev) return m.mount_point;
+    return {};
+}
+
+efi::HardDrive hard_drive_of(const sys::Root& root, const std::string& device, std::uint32_t part) {
+    auto table = disk::read_partition_table(root, device);
+    const auto* p = table.find(part);
+    if (p == nullptr)
+        throw Error(Exit::no_input, root.display(device) + ": no partition " + std::to_string(part) + " (" +
+                                        table.type + " table with " + std::to_string(table.partitions.size()) +
+                                        " partitions)");
+    efi::HardDrive hd;
+    hd.partition = part;
+    hd.start = p->start * 512 / table.sector_size;
+    hd.size = p->size * 512 / table.sector_size;
+    if (table.type == "gpt") {
+        hd.format = 2;
+        hd.signature_type = 2;
+        hd.signature = p->partuuid;
+        if (hd.signature.empty()) throw Error(Exit::data, root.display(device) + ": partition has no PARTUUID");
+    } else if (table.type == "dos") {
+        if (table.id.empty())
+            throw Error(Exit::data, root.display(device) + ": the MBR disk signature is 0",
+                        "firmware cannot tell such disks apart; give the disk a signature first");
+        hd.format = 1;
+        hd.signature_type = 1;
+        hd.signature = "0x" + table.id;
+    } else {
+        throw Error(Exit::data, root.display(device) + ": " + table.type + " partition table; UEFI needs GPT or MBR");
+    }
+    return hd;
+}
+
+efi::Bytes data_arg(const po::variables_map& vm, const char* hex_name, const char* text_name) {
+    bool has_hex = vm.count(hex_name) > 0, has_text = vm.count(text_name) > 0;
+    if (has_hex && has_text)
+        throw Error(Exit::usage, std::string("--") + hex_name + " and --" + text_name + " exclude each other");
+    if (has_hex) {
+        std::string raw;
+        std::string h = vm[hex_name].as<std::string>();
+        if (!unhex(h, raw))
+            throw Error(Exit::usage, std::string("--") + hex_name + ": expected an even number of hex digits");
+        return efi::Bytes(raw.begin(), raw.end());
+    }
+    if (has_text) {
+        // UCS-2 with a terminating NUL: what the Linux EFI stub and shim expect.
+        auto b = efi::to_ucs2(vm[text_name].as<std::string>());
+        b.push_back(0);
+        b.push_back(0);
+        return b;
+    }
+    return {};
+}
+
+} // namespace
+
+Command boot_command() {
+    Command c {"boot", "UEFI boot entries: BootOrder, Boot####, BootNext, Timeout", "", {}, false};
+
+    {
+        Verb v =
+            verb("list", "", "List BootCurrent, BootNext, Timeout, BootOrder and every Boot#### (-v: paths, data)");
+        v.run = [](Context& ctx, const po::variables_map&) {
+            auto s = load(ctx.system());
+            if (ctx.globals().json)
+                ctx.print_json(efi::list_json(s, ctx.system().vars()));
+            else
+                ctx.out() << listing_text(s, ctx.globals().verbose);
+            return 0;
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("show", "XXXX", "Show one boot entry in full");
+        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        v.complete = complete_entries;
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            if (args.size() != 1)
+                throw Error(Exit::usage, "boot show takes one entry", "try 'bootsmith boot show 0001'");
+            auto s = load(ctx.system());
+            const auto& e = s.resolve(args[0]);
+            if (ctx.globals().json) {
+                Json j = efi::entry_json(s, e);
+                Json out;
+                out["schema"] = "bootsmith.boot-entry/1";
+                for (auto& [k, val] : j.items())
+                    out[k] = val;
+                ctx.print_json(out);
+            } else {
+                ctx.out() << entry_line(s, e, true);
+                ctx.out() << "      variable: " << e.var.data.size() << " bytes, attributes "
+                          << hex_u32(e.var.attributes) << "\n";
+                if (e.option) {
+                    auto dp = efi::describe_device_path(e.option->path);
+                    if (dp.hard_drive)
+                        ctx.out() << "      partition: " << dp.hard_drive->partition << " ("
+                                  << dp.hard_drive->format_name() << " " << dp.hard_drive->signature << ", start "
+                                  << dp.hard_drive->start << ", size " << dp.hard_drive->size << " blocks)\n";
+                    if (dp.file) ctx.out() << "      file: " << *dp.file << "\n";
+                }
+            }
+            return 0;
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("create", "--disk DEV --part N --loader PATH --label TEXT [options]",
+                      "Create a boot entry for a loader on a partition and put it in BootOrder");
+        v.options = [](po::options_description& o, auto&, auto&) {
+            o.add_options()                                                                                   //
+                ("disk", po::value<std::string>()->value_name("DEV"), "disk holding the ESP (e.g. /dev/sda)") //
+                ("part", po::value<unsigned>()->value_name("N"), "partition number of the ESP")               //
+                ("loader", po::value<std::string>()->value_name("PATH"), "loader path on the ESP (\\EFI\\…)") //
+                ("label", po::value<std::string>()->value_name("TEXT"), "description shown by the firmware")  //
+                ("data-hex", po::value<std::string>()->value_name("HEX"), "optional data, as hex bytes")      //
+                ("data-text", po::value<std::string>()->value_name("TEXT"),
+                 "optional data, as UCS-2 text with a NUL (kernel/shim arguments)") //
+                ("position", po::value<std::string>()->value_name("first|last|N"),
+                 "where in BootOrder (default first)")                //
+                ("inactive", po::bool_switch(), "create it inactive") //
+                ("allow-duplicate", po::bool_switch(), "allow an entry whose device path exists already");
+        };
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            for (const char* need : {"disk", "part", "loader", "label"})
+                if (!vm.count(need))
+                    throw Error(Exit::usage, std::string("boot create needs --") + need,
+                                "try 'bootsmith boot create --help'");
+            return ctx.mutate([&](sys::System& sys) {
+                auto s = load(sys);
+                efi::CreateSpec spec;
+                std::vector<std::string> notes;
+                std::string disk_path = string_opt(vm, "disk");
+                unsigned part = vm["part"].as<unsigned>();
+                spec.loader = efi::normalise_loader(string_opt(vm, "loader"), notes);
+                spec.label = string_opt(vm, "label");
+                spec.optional_data = data_arg(vm, "data-hex", "data-text");
+                if (vm.count("position")) spec.position = string_opt(vm, "position");
+                spec.inactive = flag(vm, "inactive");
+                spec.allow_duplicate = flag(vm, "allow-duplicate");
+                spec.hd = hard_drive_of(sys.root(), disk_path, part);
+                std::string mp = mount_point_of(sys.root(), disk_path, part);
+                if (mp.empty())
+                    notes.push_back("cannot tell whether " + spec.loader + " exists: partition " +
+                                    std::to_string(part) + " of " + disk_path + " is not mounted");
+                else if (disk::find_case_insensitive(sys.root(), mp, spec.loader).empty())
+                    notes.push_back(spec.loader + " is not on partition " + std::to_string(part) + " of " + disk_path +
+                                    " (mounted at " + mp + ")");
+                std::uint16_t number = 0;
+                auto plan = efi::plan_create(s, spec, number);
+                plan.notes.insert(plan.notes.begin(), notes.begin(), notes.end());
+                return plan;
+            });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v =
+            verb("delete", "XXXX… | --label TEXT", "Delete boot entries (and their numbers from BootOrder, BootNext)");
+        v.options = [](po::options_description& o, auto& hidden, auto& pos) {
+            o.add_options()                                                                                         //
+                ("label", po::value<std::string>()->value_name("TEXT"), "delete every entry with this description") //
+                ("force", po::bool_switch(), "also delete BootCurrent, the entry this system booted from");
+            entries_positional(hidden, pos);
+        };
+        v.complete = complete_entries;
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            if (args.empty() == !vm.count("label"))
+                throw Error(Exit::usage, "boot delete takes entry numbers or --label, not both or neither");
+            return ctx.mutate([&](sys::System& sys) {
+                auto s = load(sys);
+                std::vector<const BootEntry*> entries;
+                if (vm.count("label")) {
+                    std::string label = string_opt(vm, "label");
+                    for (const auto& e : s.entries)
+                        if (e.option && e.option->description == label) entries.push_back(&e);
+                    if (entries.empty()) throw Error(Exit::no_input, "no boot entry has the label \"" + label + "\"");
+                } else {
+                    entries = resolve_all(s, args);
+                }
+                return efi::plan_delete(s, entries, flag(vm, "force"));
+            });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    for (bool active : {true, false}) {
+        Verb v = verb(active ? "enable" : "disable", "XXXX…",
+                      active ? "Mark boot entries active" : "Mark boot entries inactive (the firmware skips them)");
+        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        v.complete = complete_entries;
+        v.run = [active](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            if (args.empty()) throw Error(Exit::usage, "which entries? give their numbers");
+            return ctx.mutate([&](sys::System& sys) {
+                auto s = load(sys);
+                return efi::plan_set_active(s, resolve_all(s, args), active);
+            });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("rename", "XXXX TEXT", "Change an entry's description in place");
+        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        v.complete = complete_entries;
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            if (args.size() != 2) throw Error(Exit::usage, "boot rename takes an entry and the new description");
+            return ctx.mutate([&](sys::System& sys) {
+                auto s = load(sys);
+                return efi::plan_rename(s, s.resolve(args[0]), args[1]);
+            });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v =
+            verb("set-data", "XXXX (--hex HEX | --text TEXT | --clear)", "Replace an entry's optional data in place");
+        v.options = [](po::options_description& o, auto& hidden, auto& pos) {
+            o.add_options()                                                                                 //
+                ("hex", po::value<std::string>()->value_name("HEX"), "the data as hex bytes")               //
+                ("text", po::value<std::string>()->value_name("TEXT"), "the data as UCS-2 text with a NUL") //
+                ("clear", po::bool_switch(), "remove the optional data");
+            entries_positional(hidden, pos);
+        };
+        v.complete = complete_entries;
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            if (args.size() != 1) throw Error(Exit::usage, "boot set-data takes one entry");
+            int given = (vm.count("hex") ? 1 : 0) + (vm.count("text") ? 1 : 0) + (flag(vm, "clear") ? 1 : 0);
+            if (given != 1) throw Error(Exit::usage, "give exactly one of --hex, --text, --clear");
+            return ctx.mutate([&](sys::System& sys) {
+                auto s = load(sys);
+                return efi::plan_set_data(s, s.resolve(args[0]), data_arg(vm, "hex", "text"));
+            });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("order", "[XXXX,XXXX,…] [--first XXXX] [--remove-stale]", "Print or set BootOrder");
+        v.options = [](po::options_description& o, auto& hidden, auto& pos) {
+            o.add_options()                                                                                    //
+                ("first", po::value<std::string>()->value_name("XXXX"), "move (or add) an entry to the front") //
+                ("remove-stale", po::bool_switch(), "drop numbers that have no Boot#### variable");
+            entries_positional(hidden, pos);
+        };
+        v.complete = complete_entries;
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            int modes = (args.empty() ? 0 : 1) + (vm.count("first") ? 1 : 0) + (flag(vm, "remove-stale") ? 1 : 0);
+            if (modes > 1) throw Error(Exit::usage, "give a new order, --first or --remove-stale, one at a time");
+            if (modes == 0) {
+                auto s = load(ctx.system());
+                if (ctx.globals().json) {
+                    Json j;
+                    j["schema"] = "bootsmith.boot-order/1";
+                    Json o = nullptr;
+                    if (s.order) {
+                        o = Json::array();
+                        for (auto n : *s.order)
+                            o.push_back(efi::number_text(n));
+                    }
+                    j["boot_order"] = o;
+                    ctx.print_json(j);
+                } else {
+                    ctx.out() << (s.order ? efi::order_text(*s.order) : std::string("(no BootOrder)")) << "\n";
+                }
+                return 0;
+            }
+            std::vector<std::uint16_t> order;
+            for (const auto& a : args) {
+                std::size_t i = 0;
+                while (i <= a.size()) {
+                    std::size_t j = a.find(',', i);
+                    if (j == std::string::npos) j = a.size();
+                    order.push_back(number_arg(a.substr(i, j - i), "BootOrder entry"));
+                    i = j + 1;
+                }
+            }
+            return ctx.mutate([&](sys::System& sys) {
+                auto s = load(sys);
+                if (vm.count("first")) return efi::plan_order_first(s, number_arg(string_opt(vm, "first"), "--first"));
+                if (flag(vm, "remove-stale")) return efi::plan_remove_stale(s);
+                return efi::plan_order(s, order);
+            });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("next", "XXXX | --clear", "Boot an entry once at the next boot (BootNext)");
+        v.options = [](po::options_description& o, auto& hidden, auto& pos) {
+            o.add_options()("clear", po::bool_switch(), "remove BootNext");
+            entries_positional(hidden, pos);
+        };
+        v.complete = complete_entries;
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            bool clear = flag(vm, "clear");
+            if (args.size() + (clear ? 1 : 0) != 1) throw Error(Exit::usage, "give one entry or --clear");
+            std::optional<std::uint16_t> n;
+            if (!clear) n = number_arg(args[0], "entry");
+            return ctx.mutate([&](sys::System& sys) { return efi::plan_next(load(sys), n); });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("timeout", "SECONDS | --clear", "Set how long the firmware's boot menu waits (0-65535)");
+        v.options = [](po::options_description& o, auto& hidden, auto& pos) {
+            o.add_options()("clear", po::bool_switch(), "remove Timeout");
+            entries_positional(hidden, pos);
+        };
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            bool clear = flag(vm, "clear");
+            if (args.size() + (clear ? 1 : 0) != 1) throw Error(Exit::usage, "give the seconds or --clear");
+            std::optional<std::uint16_t> t;
+            if (!clear) {
+                const std::string& a = args[0];
+                char* end = nullptr;
+                errno = 0;
+                unsigned long secs = std::strtoul(a.c_str(), &end, 10);
+                if (a.empty() || *end != '\0' || a[0] == '-' || a[0] == '+' || errno == ERANGE || secs > 65535)
+                    throw Error(Exit::usage, "timeout '" + printable(a) + "': expected 0 to 65535 seconds");
+                t = static_cast<std::uint16_t>(secs);
+            }
+            return ctx.mutate([&](sys::System& sys) { return efi::plan_timeout(load(sys), t); });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("dedupe", "", "Remove entries that repeat an earlier entry's device path and data");
+        v.run = [](Context& ctx, const po::variables_map&) {
+            return ctx.mutate([&](sys::System& sys) { return efi::plan_dedupe(load(sys)); });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("backup", "FILE", "Save every Boot####, BootOrder, BootNext and Timeout to a JSON file");
+        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        v.complete = [](Context&, const std::vector<std::string>&) { return std::vector<std::string> {":files"}; };
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            if (args.size() != 1) throw Error(Exit::usage, "boot backup takes one FILE");
+            auto s = load(ctx.system());
+            std::string text = to_text(efi::make_backup(s)) + "\n";
+            // FILE is the caller's own file, not part of the managed root.
+            std::filesystem::path file = std::filesystem::absolute(args[0]);
+            if (ctx.globals().dry_run) {
+                if (!ctx.globals().json) ctx.out() << "Would write " << file.native() << ":\n";
+                ctx.out() << text;
+                if (!ctx.globals().json && !ctx.globals().quiet) ctx.out() << "Dry run: nothing was written.\n";
+                return 0;
+            }
+            sys::Root host("/");
+            host.replace(file.native(), text, sys::WriteOptions {0600});
+            if (ctx.globals().json) {
+                ctx.print_json({{"schema", "bootsmith.boot-backup-written/1"},
+                                {"file", file.native()},
+                                {"variables", efi::make_backup(s)["variables"].size()}});
+            } else if (!ctx.globals().quiet) {
+                ctx.out() << "Saved " << s.entries.size() << " boot entries and the order variables to "
+                          << file.native() << "\n";
+            }
+            return 0;
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = verb("restore", "FILE", "Make the boot variables what a backup file says (shows its plan)");
+        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        v.complete = [](Context&, const std::vector<std::string>&) { return std::vector<std::string> {":files"}; };
+        v.run = [](Context& ctx, const po::variables_map& vm) {
+            auto args = strings(vm, "args");
+            if (args.size() != 1) throw Error(Exit::usage, "boot restore takes one FILE");
+            std::filesystem::path file = std::filesystem::absolute(args[0]);
+            std::string text = sys::Root("/").read_required(file.native(), 16u << 20);
+            Json backup = Json::parse(text, nullptr, false);
+            if (backup.is_discarded()) throw Error(Exit::data, file.native() + ": not valid JSON");
+            return ctx.mutate([&](sys::System& sys) { return efi::plan_restore(load(sys), backup, file.native()); });
+        };
+        c.verbs.push_back(std::move(v));
+    }
+    return c;
+}
+
+} // namespace bootsmith::cli
