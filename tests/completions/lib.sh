@@ -103,7 +103,11 @@ comp_common_checks() {
     expect_exactly "option after the command" "bootsmith status --js" --json
     expect_exactly "command after a global option" "bootsmith --json st" status
     expect_exactly "command after --root DIR" "bootsmith --root alpha st" status
-    expect_nothing "command not available yet" "bootsmith boot "
+    expect_nothing "command not available yet" "bootsmith grub "
+    expect_offers "verbs of a group" "bootsmith boot " "list show create delete order next timeout" "status"
+    expect_exactly "verb prefix" "bootsmith boot ren" rename
+    expect_offers "entry numbers from the root's variables" \
+        "bootsmith --root $BINDIR/fixtures/debian12-uefi boot show " "0000 0001 0002" "0003"
     # The first word is the binary asked, wherever it is: here by path, with a decoy
     # bootsmith first in PATH.
     expect_offers "binary named by path" "$BINDIR/bootsmith st" "status" "decoy" "$WORK/tree" "$WORK/decoy:$PATH"
