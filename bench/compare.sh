@@ -5,7 +5,8 @@
 #
 # Each command is given as its words (no shell: put environment variables in with
 # `env VAR=value cmd`). Both must exit 0; they are checked once before timing.
-# Prints the mean times and the ratio other/bootsmith (above 1: bootsmith is faster),
+# Prints the median times and the ratio of the medians other/bootsmith (above 1:
+# bootsmith is faster), the peak memory of one run of each (GNU time),
 # and writes hyperfine's JSON with a "comparison" summary added to
 # bench/results/NAME.json.
 #
@@ -94,14 +95,27 @@ hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$raw
     --command-name bootsmith "$bootsmith_line" \
     --command-name other "$other_line" >&2
 
+# Peak resident memory of one run of each (KiB), when GNU time is installed.
+peak() {
+    [[ -x /usr/bin/time ]] || { echo null; return; }
+    /usr/bin/time -f '%M' -o "$raw.rss" "$@" >/dev/null 2>&1 || true
+    tail -n 1 "$raw.rss" 2>/dev/null || echo null
+}
+bootsmith_rss=$(peak "${bootsmith_cmd[@]}")
+other_rss=$(peak "${other_cmd[@]}")
+rm -f "$raw.rss"
+
 jq --arg name "$name" --arg note "$note" --arg target "$target" \
-    --arg bootsmith_line "$bootsmith_line" --arg other_line "$other_line" '
-    (.results[0].mean) as $b | (.results[1].mean) as $o |
+    --arg bootsmith_line "$bootsmith_line" --arg other_line "$other_line" \
+    --argjson bootsmith_rss "$bootsmith_rss" --argjson other_rss "$other_rss" '
+    (.results[0].median) as $b | (.results[1].median) as $o |
     . + {comparison: {
         name: $name,
         note: $note,
-        bootsmith: {command: $bootsmith_line, mean_s: $b, stddev_s: .results[0].stddev},
-        other: {command: $other_line, mean_s: $o, stddev_s: .results[1].stddev},
+        bootsmith: {command: $bootsmith_line, median_s: $b, mean_s: .results[0].mean, stddev_s: .results[0].stddev,
+                    peak_rss_kib: $bootsmith_rss},
+        other: {command: $other_line, median_s: $o, mean_s: .results[1].mean, stddev_s: .results[1].stddev,
+                peak_rss_kib: $other_rss},
         ratio: (if $b > 0 then $o / $b else null end),
         target: (if $target == "" then null else ($target | tonumber) end),
         target_met: (if $target == "" or $b == 0 then null else ($o / $b >= ($target | tonumber)) end)
@@ -109,9 +123,10 @@ jq --arg name "$name" --arg note "$note" --arg target "$target" \
 
 jq -r '.comparison |
     def ms: . * 1000 | . * 100 | round / 100 | tostring + " ms";
-    "bootsmith  \(.bootsmith.mean_s | ms) ± \(.bootsmith.stddev_s | ms)  \(.bootsmith.command)",
-    "other      \(.other.mean_s | ms) ± \(.other.stddev_s | ms)  \(.other.command)",
-    "ratio other/bootsmith: \(.ratio * 100 | round / 100) (above 1: bootsmith is faster)"
+    def kib: if . == null then "?" else (. / 1024 * 10 | round / 10 | tostring) + " MiB" end;
+    "bootsmith  median \(.bootsmith.median_s | ms) (mean \(.bootsmith.mean_s | ms) ± \(.bootsmith.stddev_s | ms)), peak \(.bootsmith.peak_rss_kib | kib)  \(.bootsmith.command)",
+    "other      median \(.other.median_s | ms) (mean \(.other.mean_s | ms) ± \(.other.stddev_s | ms)), peak \(.other.peak_rss_kib | kib)  \(.other.command)",
+    "ratio of medians other/bootsmith: \(.ratio * 100 | round / 100) (above 1: bootsmith is faster)"
         + (if .target == null then "" else "; target \(.target): " + (if .target_met then "met" else "MISSED" end) end)
     ' "$out"
 echo "results: $out"

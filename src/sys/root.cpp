@@ -2,6 +2,7 @@
 
 #include "bootsmith/error.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -187,15 +188,20 @@ fs::path Root::resolve(std::string_view path, bool follow_last) const {
     std::deque<std::string> todo;
     for (auto& c : split(path))
         todo.push_back(std::move(c));
+    // `done` holds the resolved components; `here` the host path they spell, kept in step.
     std::vector<std::string> done;
+    std::string here = host_.native() == "/" ? std::string() : host_.native();
     int hops = 0;
     bool missing = false;
 
-    auto join = [&](const std::vector<std::string>& parts) {
-        fs::path p = host_;
-        for (const auto& c : parts)
-            p /= c;
-        return p;
+    auto pop = [&] {
+        here.resize(here.size() - done.back().size() - 1);
+        done.pop_back();
+    };
+    auto push = [&](std::string c) {
+        here += '/';
+        here += c;
+        done.push_back(std::move(c));
     };
 
     while (!todo.empty()) {
@@ -205,36 +211,39 @@ fs::path Root::resolve(std::string_view path, bool follow_last) const {
             if (done.empty())
                 throw Error(Exit::no_perm, display(path) + ": path leaves the root " + given_.native() +
                                                " (through '..' or a symbolic link)");
-            done.pop_back();
+            pop();
             continue;
         }
         if (missing) {
-            done.push_back(std::move(c));
+            push(std::move(c));
             continue;
         }
-        fs::path here = join(done) / c;
+        std::string candidate = here + "/" + c;
         struct stat st {};
-        if (::lstat(here.c_str(), &st) != 0) {
+        if (::lstat(candidate.c_str(), &st) != 0) {
             if (errno != ENOENT && errno != ENOTDIR) throw errno_error(errno, display(path), "resolve");
             missing = true;
-            done.push_back(std::move(c));
+            push(std::move(c));
             continue;
         }
         bool last = todo.empty();
         if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
             if (++hops > 40) throw Error(Exit::data, display(path) + ": too many levels of symbolic links");
             std::string target(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 256) + 1, '\0');
-            ssize_t n = ::readlink(here.c_str(), target.data(), target.size());
+            ssize_t n = ::readlink(candidate.c_str(), target.data(), target.size());
             if (n < 0) throw errno_error(errno, display(path), "readlink");
             target.resize(static_cast<std::size_t>(n));
-            if (!target.empty() && target.front() == '/') done.clear(); // absolute: relative to the root
+            if (!target.empty() && target.front() == '/') { // absolute: relative to the root
+                done.clear();
+                here = host_.native() == "/" ? std::string() : host_.native();
+            }
             auto parts = split(target);
             todo.insert(todo.begin(), parts.begin(), parts.end());
             continue;
         }
-        done.push_back(std::move(c));
+        push(std::move(c));
     }
-    return join(done);
+    return here.empty() ? fs::path("/") : fs::path(here);
 }
 
 std::optional<FileInfo> Root::stat(std::string_view path) const {
@@ -312,19 +321,31 @@ std::string Root::read_required(std::string_view path, std::size_t max_size) con
 std::vector<DirEntry> Root::list(std::string_view path) const {
     fs::path p = resolve(path, true);
     std::vector<DirEntry> out;
-    std::error_code ec;
-    fs::directory_iterator it(p, ec);
-    if (ec) {
-        if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) return out;
-        throw errno_error(ec.value(), display(path), "list directory");
+    DIR* d = ::opendir(p.c_str());
+    if (d == nullptr) {
+        if (errno == ENOENT || errno == ENOTDIR) return out;
+        throw errno_error(errno, display(path), "list directory");
     }
-    for (const auto& e : it) {
-        DirEntry d;
-        d.name = e.path().filename().native();
-        struct stat st {};
-        if (::lstat(e.path().c_str(), &st) == 0) d.type = type_of(st.st_mode);
-        out.push_back(std::move(d));
+    while (const struct dirent* e = ::readdir(d)) {
+        std::string_view name(e->d_name);
+        if (name == "." || name == "..") continue;
+        DirEntry entry;
+        entry.name = name;
+        switch (e->d_type) {
+        case DT_REG: entry.type = FileInfo::Type::regular; break;
+        case DT_DIR: entry.type = FileInfo::Type::directory; break;
+        case DT_LNK: entry.type = FileInfo::Type::symlink; break;
+        case DT_BLK: entry.type = FileInfo::Type::block; break;
+        case DT_UNKNOWN: { // some file systems do not fill d_type
+            struct stat st {};
+            if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) entry.type = type_of(st.st_mode);
+            break;
+        }
+        default: break;
+        }
+        out.push_back(std::move(entry));
     }
+    ::closedir(d);
     std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
     return out;
 }

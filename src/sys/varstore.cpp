@@ -45,22 +45,51 @@ efi_guid_t to_efi(const Guid& g) {
 
 const Guid kGlobalGuid = *Guid::parse("8be4df61-93ca-11d2-aa0d-00e098032b8c");
 
+namespace {
+
+/// A handful of GUIDs name almost every variable of a machine; remembering the last few
+/// conversions keeps libefivar's sscanf/asprintf out of the per-variable path.
+template <typename K, typename V> struct RecentCache {
+    static constexpr std::size_t kSize = 16;
+    std::array<std::pair<K, V>, kSize> slots {};
+    std::size_t used = 0, next = 0;
+
+    const V* find(const K& k) const {
+        for (std::size_t i = 0; i < used; ++i)
+            if (slots[i].first == k) return &slots[i].second;
+        return nullptr;
+    }
+    void put(K k, V v) {
+        slots[next] = {std::move(k), std::move(v)};
+        next = (next + 1) % kSize;
+        if (used < kSize) ++used;
+    }
+};
+
+} // namespace
+
 std::optional<Guid> Guid::parse(std::string_view text) {
+    static RecentCache<std::string, Guid> cache;
     if (!guid_shape(text)) return std::nullopt;
     std::string s(text);
+    if (const Guid* hit = cache.find(s)) return *hit;
     efi_guid_t e;
     if (efi_str_to_guid(s.c_str(), &e) < 0) return std::nullopt;
     Guid g;
     std::memcpy(g.bytes.data(), &e, 16);
+    cache.put(std::move(s), g);
     return g;
 }
 
 std::string Guid::str() const {
+    static RecentCache<Guid, std::string> cache;
+    if (const std::string* hit = cache.find(*this)) return *hit;
     efi_guid_t e = to_efi(*this);
     char* s = nullptr;
     if (efi_guid_to_str(&e, &s) < 0 || s == nullptr) throw Error(Exit::software, "cannot format a GUID");
     std::string out(s);
     std::free(s);
+    cache.put(*this, out);
     return out;
 }
 
@@ -113,7 +142,7 @@ public:
                 if (e.name.size() >= 38) out.skipped.push_back(e.name + ": not a <name>-<guid> variable file name");
                 continue; // short names (README, .keep) are harmless, as in libefivar
             }
-            if (id->file_name() != e.name) {
+            if (std::any_of(e.name.end() - 36, e.name.end(), [](char c) { return c >= 'A' && c <= 'F'; })) {
                 out.skipped.push_back(e.name + ": GUID is not lowercase (efivarfs names are)");
                 continue;
             }
