@@ -16,7 +16,7 @@ BUILD_PACKAGES=(
 )
 # What the tests drive: real shells for completion, and the real tools used as oracles.
 TEST_PACKAGES=(
-  bash-completion zsh fish diffutils patch clang-format jq time
+  bash-completion zsh fish diffutils patch clang-format jq time xxd
   efibootmgr efivar grub-common grub2-common fdisk dosfstools mtools e2fsprogs hyperfine
 )
 

@@ -246,6 +246,7 @@ const std::vector<Command>& commands() {
         std::vector<Command> t;
         t.push_back(status_command());
         t.push_back(boot_command());
+        t.push_back(efibootmgr_command());
         for (auto& g : pending_groups())
             t.push_back(std::move(g));
         t.push_back(complete_command());
@@ -262,6 +263,37 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         for (const auto& line : completion_candidates(words))
             out << line << "\n";
         return 0;
+    }
+    // `bootsmith [GLOBAL OPTIONS] efibootmgr ARGS…`: efibootmgr's options are not ours.
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--root" || a == "--lock-timeout") {
+            ++i;
+            continue;
+        }
+        if (a.starts_with("-")) continue;
+        if (a != "efibootmgr") break;
+        std::vector<std::string> head(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
+        head.push_back("status"); // parse the globals with a command that takes nothing else
+        Globals g;
+        try {
+            po::variables_map vm;
+            po::store(po::command_line_parser(head).options(global_options()).style(kStyle).allow_unregistered().run(),
+                      vm);
+            merge_globals(vm, g);
+            for (const auto& h : head)
+                if (h.starts_with("-") && h != "--root" && h != "--lock-timeout" && !h.starts_with("--root=") &&
+                    !h.starts_with("--lock-timeout=") &&
+                    global_options().find_nothrow(h.substr(h.find_first_not_of('-')), false) == nullptr &&
+                    h.find_first_not_of('-') != std::string::npos && h.size() > 2)
+                    throw Error(Exit::usage, "unknown option '" + h + "'", usage_hint("bootsmith"));
+        } catch (const po::error& e) {
+            return report(usage_error(e, "bootsmith"), out, err, false);
+        } catch (const Error& e) {
+            return report(e, out, err, false);
+        }
+        return run_efibootmgr(std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end()),
+                              g, out, err);
     }
     Globals g;
     bool json_hint = false;
@@ -372,6 +404,13 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
 int run(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    std::string_view self = argc > 0 ? argv[0] : "";
+    if (auto slash = self.rfind('/'); slash != std::string_view::npos) self.remove_prefix(slash + 1);
+    if (self == "efibootmgr") { // installed as efibootmgr: the live system, efibootmgr's options
+        int rc = run_efibootmgr(args, Globals {}, std::cout, std::cerr);
+        std::cout.flush();
+        return rc;
+    }
     int rc = run(args, std::cout, std::cerr);
     std::cout.flush();
     return rc;

@@ -107,9 +107,13 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 /// a directive line, then "candidate\tdescription" lines. See complete.cpp.
 std::vector<std::string> completion_candidates(const std::vector<std::string>& words);
 
+/// `bootsmith efibootmgr ARGS…` (efibootmgr.cpp); `args` are efibootmgr's own options.
+int run_efibootmgr(const std::vector<std::string>& args, const Globals& g, std::ostream& out, std::ostream& err);
+
 // Command builders, one per file.
 Command status_command();
 Command boot_command();
+Command efibootmgr_command();
 Command complete_command();
 std::vector<Command> pending_groups();
 

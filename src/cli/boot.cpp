@@ -131,35 +131,6 @@ std::string mount_point_of(const sys::Root& root, const std::string& device, std
     return {};
 }
 
-efi::HardDrive hard_drive_of(const sys::Root& root, const std::string& device, std::uint32_t part) {
-    auto table = disk::read_partition_table(root, device);
-    const auto* p = table.find(part);
-    if (p == nullptr)
-        throw Error(Exit::no_input, root.display(device) + ": no partition " + std::to_string(part) + " (" +
-                                        table.type + " table with " + std::to_string(table.partitions.size()) +
-                                        " partitions)");
-    efi::HardDrive hd;
-    hd.partition = part;
-    hd.start = p->start * 512 / table.sector_size;
-    hd.size = p->size * 512 / table.sector_size;
-    if (table.type == "gpt") {
-        hd.format = 2;
-        hd.signature_type = 2;
-        hd.signature = p->partuuid;
-        if (hd.signature.empty()) throw Error(Exit::data, root.display(device) + ": partition has no PARTUUID");
-    } else if (table.type == "dos") {
-        if (table.id.empty())
-            throw Error(Exit::data, root.display(device) + ": the MBR disk signature is 0",
-                        "firmware cannot tell such disks apart; give the disk a signature first");
-        hd.format = 1;
-        hd.signature_type = 1;
-        hd.signature = "0x" + table.id;
-    } else {
-        throw Error(Exit::data, root.display(device) + ": " + table.type + " partition table; UEFI needs GPT or MBR");
-    }
-    return hd;
-}
-
 efi::Bytes data_arg(const po::variables_map& vm, const char* hex_name, const char* text_name) {
     bool has_hex = vm.count(hex_name) > 0, has_text = vm.count(text_name) > 0;
     if (has_hex && has_text)
@@ -267,7 +238,7 @@ Command boot_command() {
                 if (vm.count("position")) spec.position = string_opt(vm, "position");
                 spec.inactive = flag(vm, "inactive");
                 spec.allow_duplicate = flag(vm, "allow-duplicate");
-                spec.hd = hard_drive_of(sys.root(), disk_path, part);
+                spec.hd = efi::hard_drive_for(sys.root(), disk_path, part);
                 std::string mp = mount_point_of(sys.root(), disk_path, part);
                 if (mp.empty())
                     notes.push_back("cannot tell whether " + spec.loader + " exists: partition " +

@@ -1,5 +1,6 @@
 #include "bootsmith/efi/boot_manager.hpp"
 
+#include "bootsmith/disk/partition_table.hpp"
 #include "bootsmith/error.hpp"
 #include "bootsmith/text.hpp"
 
@@ -178,14 +179,14 @@ BootState load_boot_state(const sys::VarStore& store) {
             if (!v) continue;
             if (id.name == "BootOrder") {
                 s.order_var = v;
-                if (v->data.size() % 2 != 0) {
-                    s.problems.push_back("BootOrder: " + std::to_string(v->data.size()) + " bytes, not a list of u16");
-                } else {
-                    std::vector<std::uint16_t> order;
-                    for (std::size_t i = 0; i + 1 < v->data.size(); i += 2)
-                        order.push_back(static_cast<std::uint16_t>(v->data[i] | (v->data[i + 1] << 8)));
-                    s.order = std::move(order);
-                }
+                // An odd length is damage; like firmware (and efibootmgr) read the whole u16s.
+                if (v->data.size() % 2 != 0)
+                    s.problems.push_back("BootOrder: " + std::to_string(v->data.size()) +
+                                         " bytes, an odd length: the last byte is ignored");
+                std::vector<std::uint16_t> order;
+                for (std::size_t i = 0; i + 1 < v->data.size(); i += 2)
+                    order.push_back(static_cast<std::uint16_t>(v->data[i] | (v->data[i + 1] << 8)));
+                s.order = std::move(order);
             } else if (id.name == "BootCurrent") {
                 s.current_var = v;
                 s.current = u16_of(*v, s.problems);
@@ -383,6 +384,35 @@ std::string normalise_loader(const std::string& path, std::vector<std::string>& 
     return p;
 }
 
+HardDrive hard_drive_for(const sys::Root& root, const std::string& device, std::uint32_t part) {
+    auto table = disk::read_partition_table(root, device);
+    const auto* p = table.find(part);
+    if (p == nullptr)
+        throw Error(Exit::no_input, root.display(device) + ": no partition " + std::to_string(part) + " (" +
+                                        table.type + " table with " + std::to_string(table.partitions.size()) +
+                                        " partitions)");
+    HardDrive hd;
+    hd.partition = part;
+    hd.start = p->start * 512 / table.sector_size;
+    hd.size = p->size * 512 / table.sector_size;
+    if (table.type == "gpt") {
+        hd.format = 2;
+        hd.signature_type = 2;
+        hd.signature = p->partuuid;
+        if (hd.signature.empty()) throw Error(Exit::data, root.display(device) + ": partition has no PARTUUID");
+    } else if (table.type == "dos") {
+        if (table.id.empty())
+            throw Error(Exit::data, root.display(device) + ": the MBR disk signature is 0",
+                        "firmware cannot tell such disks apart; give the disk a signature first");
+        hd.format = 1;
+        hd.signature_type = 1;
+        hd.signature = "0x" + table.id;
+    } else {
+        throw Error(Exit::data, root.display(device) + ": " + table.type + " partition table; UEFI needs GPT or MBR");
+    }
+    return hd;
+}
+
 std::uint16_t first_free_number(const BootState& s) {
     for (std::uint32_t n = 0; n <= 0xffff; ++n)
         if (!s.number_taken(static_cast<std::uint16_t>(n))) return static_cast<std::uint16_t>(n);
@@ -409,7 +439,9 @@ sys::Plan plan_create(const BootState& s, const CreateSpec& spec, std::uint16_t&
         if (e.option && e.option->description == spec.label)
             p.notes.push_back(e.name + " has the same label \"" + spec.label + "\"");
 
-    number = first_free_number(s);
+    number = spec.number ? *spec.number : first_free_number(s);
+    if (spec.number && s.number_taken(number))
+        throw Error(Exit::refused, "Boot" + number_text(number) + " already exists");
     sys::Variable var {{"Boot" + number_text(number), sys::kGlobalGuid}, sys::attr::nv_bs_rt, opt.serialize()};
     p.set_var(std::nullopt, var, "", summarize(var), "new boot entry");
 

@@ -79,19 +79,79 @@ std::string check_device_path(ByteView path) {
     }
 }
 
-DevicePathInfo describe_device_path(ByteView path) {
-    DevicePathInfo info;
+namespace {
+
+/// Offset just past the description's NUL, or 0 when there is none.
+std::size_t description_end(ByteView data) {
+    if (data.size() < 6) return 0;
+    for (std::size_t i = 6; i + 1 < data.size(); i += 2)
+        if (le16(data, i) == 0) return i + 2;
+    return 0;
+}
+
+/// libefiboot's UCS-2 → UTF-8 conversion, so that descriptions read exactly as efibootmgr
+/// prints them. Its result lives in a static buffer: copied at once.
+std::string libefiboot_description(ByteView data, std::size_t desc_end) {
+    std::vector<std::uint8_t> copy(data.begin(), data.end());
+    const unsigned char* desc =
+        efi_loadopt_desc(reinterpret_cast<efi_load_option*>(copy.data()), static_cast<ssize_t>((desc_end - 6) / 2));
+    return desc != nullptr ? reinterpret_cast<const char*>(desc) : "";
+}
+
+/// Every node at least 4 bytes long and inside the path (an End node is not required).
+bool well_formed_nodes(ByteView path) {
+    for (std::size_t off = 0; off < path.size();) {
+        if (off + 4 > path.size()) return false;
+        std::size_t len = le16(path, off + 2);
+        if (len < 4 || off + len > path.size()) return false;
+        if (path[off] == kEndType && path[off + 1] == kEndEntire) return true;
+        off += len;
+    }
+    return !path.empty();
+}
+
+} // namespace
+
+std::optional<std::string> read_description(ByteView data) {
+    std::size_t end = description_end(data);
+    if (end == 0) return std::nullopt;
+    return libefiboot_description(data, end);
+}
+
+std::optional<std::string> read_description_to_end(ByteView data) {
+    if (data.size() < 6) return std::nullopt;
+    if (auto d = read_description(data)) return d;
+    std::vector<std::uint8_t> copy(data.begin(), data.end());
+    copy.push_back(0); // the conversion stops at a NUL or at the limit; give it both
+    copy.push_back(0);
+    const unsigned char* desc =
+        efi_loadopt_desc(reinterpret_cast<efi_load_option*>(copy.data()), static_cast<ssize_t>((data.size() - 6) / 2));
+    return desc != nullptr ? std::string(reinterpret_cast<const char*>(desc)) : std::string();
+}
+
+std::optional<ByteView> read_path(ByteView data) {
+    std::size_t end = description_end(data);
+    if (end == 0) return std::nullopt;
+    std::size_t pathlen = le16(data, 4);
+    if (end + pathlen > data.size()) return std::nullopt;
+    return data.subspan(end, pathlen);
+}
+
+std::optional<std::string> format_path(ByteView path) {
+    if (!well_formed_nodes(path)) return std::nullopt;
     auto dp = reinterpret_cast<const_efidp>(path.data());
     auto limit = static_cast<ssize_t>(path.size());
     ssize_t need = efidp_format_device_path(nullptr, 0, dp, limit);
-    if (need >= 0) {
-        std::string text(static_cast<std::size_t>(need) + 1, '\0');
-        ssize_t got = efidp_format_device_path(text.data(), text.size(), dp, limit);
-        if (got >= 0) {
-            text.resize(std::strlen(text.c_str()));
-            info.text = std::move(text);
-        }
-    }
+    if (need < 0) return std::nullopt;
+    std::string text(static_cast<std::size_t>(need) + 1, '\0');
+    if (efidp_format_device_path(text.data(), text.size(), dp, limit) < 0) return std::nullopt;
+    text.resize(std::strlen(text.c_str()));
+    return text;
+}
+
+DevicePathInfo describe_device_path(ByteView path) {
+    DevicePathInfo info;
+    info.text = format_path(path).value_or("");
     for (std::size_t off = 0; off + 4 <= path.size();) {
         std::uint8_t type = path[off], sub = path[off + 1];
         std::size_t len = le16(path, off + 2);
@@ -138,12 +198,7 @@ ParsedOption parse_load_option(ByteView data) {
     LoadOption opt;
     opt.attributes = le32(data, 0);
     std::size_t pathlen = le16(data, 4);
-    std::size_t desc_end = 0;
-    for (std::size_t i = 6; i + 1 < data.size(); i += 2)
-        if (le16(data, i) == 0) {
-            desc_end = i + 2;
-            break;
-        }
+    std::size_t desc_end = description_end(data);
     if (desc_end == 0) {
         r.error = "description has no terminating NUL";
         return r;
@@ -163,12 +218,7 @@ ParsedOption parse_load_option(ByteView data) {
         r.error = "device path: " + why;
         return r;
     }
-    // libefiboot's UCS-2 → UTF-8 conversion, so that descriptions read exactly as
-    // efibootmgr prints them. Its result lives in a static buffer: copy it at once.
-    std::vector<std::uint8_t> copy(data.begin(), data.end());
-    const unsigned char* desc =
-        efi_loadopt_desc(reinterpret_cast<efi_load_option*>(copy.data()), static_cast<ssize_t>((desc_end - 6) / 2));
-    opt.description = desc != nullptr ? reinterpret_cast<const char*>(desc) : "";
+    opt.description = libefiboot_description(data, desc_end);
     opt.path.assign(path.begin(), path.end());
     opt.optional_data.assign(data.begin() + static_cast<std::ptrdiff_t>(desc_end + pathlen), data.end());
     r.option = std::move(opt);

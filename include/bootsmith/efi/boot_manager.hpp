@@ -78,7 +78,12 @@ struct CreateSpec {
     bool inactive = false;
     bool allow_duplicate = false;
     bool add_to_order = true;
+    std::optional<std::uint16_t> number; ///< a given number (efibootmgr -b X -c); else the first free
 };
+
+/// The HD() node for partition `part` of a disk or disk image inside the root, from its
+/// partition table (read with libblkid); start and size in the disk's logical blocks.
+HardDrive hard_drive_for(const sys::Root& root, const std::string& device, std::uint32_t part);
 
 /// "/EFI/debian/shimx64.efi" → "\EFI\debian\shimx64.efi" (noted in `notes`); refuses
 /// empty paths, '..' components and characters outside UCS-2.

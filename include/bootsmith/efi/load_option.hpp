@@ -71,6 +71,17 @@ struct ParsedOption {
 /// ("FilePathListLength 94 runs past the end of the 60-byte variable", …).
 ParsedOption parse_load_option(ByteView data);
 
+/// Loose readers for listings that must show what they can of a damaged option (as
+/// efibootmgr does): the description when its NUL lies inside the data; the device path
+/// bytes when FilePathListLength fits; its libefivar text when every node is well-formed
+/// (an End node is not required; libefivar crashes on a zero-length node, so it never
+/// sees one).
+std::optional<std::string> read_description(ByteView data);
+/// efibootmgr's reading of a description without a NUL: every code unit to the end.
+std::optional<std::string> read_description_to_end(ByteView data);
+std::optional<ByteView> read_path(ByteView data);
+std::optional<std::string> format_path(ByteView path);
+
 /// How optional data reads as text: UCS-2 when it decodes cleanly (even length, printable,
 /// optional trailing NUL), else ASCII when printable, else nothing.
 struct OptionalDataText {
