@@ -91,6 +91,7 @@ struct Command {
     std::string unavailable; ///< non-empty: "not available yet" text (the issue that brings it)
     std::vector<Verb> verbs; ///< one verb with an empty name: the command takes no verb
     bool hidden = false;
+    bool passthrough = false; ///< its arguments belong to another tool's syntax (efibootmgr)
 };
 
 /// The command table, in help order.

@@ -84,7 +84,7 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
         }
         if (cmd == nullptr) {
             cmd = find(w);
-            if (cmd == nullptr || !cmd->unavailable.empty()) return {":none"};
+            if (cmd == nullptr || !cmd->unavailable.empty() || cmd->passthrough) return {":none"};
             if (cmd->verbs.size() == 1 && cmd->verbs.front().name.empty()) verb = &cmd->verbs.front();
         } else if (verb == nullptr) {
             for (const auto& v : cmd->verbs)

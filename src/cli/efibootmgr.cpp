@@ -671,7 +671,7 @@ Command efibootmgr_command() {
     v.synopsis = "[efibootmgr options]";
     v.summary = "efibootmgr 17's options and output (-v -o -n -N -b -B -a -A -t -T -D -c -C -d -p -l -L -q)";
     v.run = [](Context&, const po::variables_map&) { return 0; }; // dispatched in run() before parsing
-    return Command {"efibootmgr", "efibootmgr-compatible front end for existing scripts", "", {v}, false};
+    return Command {"efibootmgr", "efibootmgr-compatible front end for existing scripts", "", {v}, false, true};
 }
 
 } // namespace bootsmith::cli

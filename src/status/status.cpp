@@ -1,5 +1,6 @@
 #include "bootsmith/status/status.hpp"
 
+#include "bootsmith/efi/boot_manager.hpp"
 #include "bootsmith/error.hpp"
 
 #include <algorithm>
@@ -17,10 +18,6 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) {
         if (a != suffix[i]) return false;
     }
     return true;
-}
-
-bool is_hex_upper(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
 }
 
 /// Value of KEY in an os-release file: KEY=value, KEY="value" or KEY='value'.
@@ -76,14 +73,24 @@ Status gather(const sys::System& sys) {
         s.efi.location = vars.location();
         s.efi.available = vars.available();
         if (!s.efi.available) return;
-        auto listing = vars.list();
-        s.efi.variables = listing.vars.size();
-        s.efi.problems = listing.skipped;
-        for (const auto& id : listing.vars) {
-            const auto& n = id.name;
-            if (id.guid == sys::kGlobalGuid && n.size() == 8 && n.compare(0, 4, "Boot") == 0 &&
-                std::all_of(n.begin() + 4, n.end(), is_hex_upper))
-                s.efi.boot_entries.push_back(n);
+        auto state = efi::load_boot_state(vars);
+        s.efi.variables = vars.list().vars.size();
+        s.efi.problems = state.problems;
+        for (const auto& e : state.entries) {
+            if (e.compliant()) s.efi.boot_entries.push_back(e.name);
+            if (!e.option) ++s.efi.corrupt_entries;
+        }
+        if (state.current) {
+            s.efi.boot_current = efi::number_text(*state.current);
+            if (const auto* e = state.find(*state.current); e != nullptr && e->option)
+                s.efi.current_description = e->option->description;
+        }
+        if (state.next) s.efi.boot_next = efi::number_text(*state.next);
+        if (state.order) {
+            std::vector<std::string> order;
+            for (auto n : *state.order)
+                order.push_back(efi::number_text(n));
+            s.efi.boot_order = order;
         }
     });
 
@@ -164,6 +171,11 @@ Json to_json(const Status& s) {
     efi["location"] = s.efi.location;
     efi["variables"] = s.efi.variables;
     efi["boot_entries"] = s.efi.boot_entries;
+    efi["corrupt_entries"] = s.efi.corrupt_entries;
+    efi["boot_current"] = s.efi.boot_current ? Json(*s.efi.boot_current) : Json(nullptr);
+    efi["boot_current_description"] = s.efi.boot_current ? Json(s.efi.current_description) : Json(nullptr);
+    efi["boot_next"] = s.efi.boot_next ? Json(*s.efi.boot_next) : Json(nullptr);
+    efi["boot_order"] = s.efi.boot_order ? Json(*s.efi.boot_order) : Json(nullptr);
     efi["problems"] = s.efi.problems;
     j["efi"] = efi;
     Json files = Json::array();
@@ -199,8 +211,16 @@ std::string to_text(const Status& s, bool color) {
             row("EFI vars:     ", std::to_string(s.efi.variables) + " variables, " +
                                       std::to_string(s.efi.boot_entries.size()) + " boot entries" +
                                       (s.efi.boot_entries.empty() ? "" : ": " + join(s.efi.boot_entries, " ")));
+            if (s.efi.boot_current)
+                row("  current:    ",
+                    "Boot" + *s.efi.boot_current +
+                        (s.efi.current_description.empty() ? "" : " (" + s.efi.current_description + ")"));
+            if (s.efi.boot_next) row("  next:       ", "Boot" + *s.efi.boot_next + " (once)");
+            row("  order:      ", s.efi.boot_order ? join(*s.efi.boot_order, ",") : std::string("none"));
+            if (s.efi.corrupt_entries > 0)
+                row("  corrupt:    ", std::to_string(s.efi.corrupt_entries) + " entries (see bootsmith boot list)");
             for (const auto& p : s.efi.problems)
-                row("  skipped:    ", p);
+                row("  problem:    ", p);
         }
     }
     row("Boot loader:  ", s.loaders.empty() ? std::string("none found") : join(s.loaders, ", "));

@@ -165,6 +165,10 @@ TEST(Cli, StatusFactsOfTheDebianFixture) {
     EXPECT_EQ(j["efi"]["available"], true);
     EXPECT_EQ(j["efi"]["backend"], "efivarfs-dir");
     EXPECT_EQ(j["efi"]["boot_entries"], nlohmann::json({"Boot0000", "Boot0001", "Boot0002"}));
+    EXPECT_EQ(j["efi"]["boot_current"], "0000");
+    EXPECT_EQ(j["efi"]["boot_current_description"], "debian");
+    EXPECT_EQ(j["efi"]["boot_order"], nlohmann::json({"0000", "0001", "0002"}));
+    EXPECT_TRUE(j["efi"]["boot_next"].is_null());
     EXPECT_EQ(j["boot_loader"]["detected"][0], "grub");
     EXPECT_EQ(j["esp"]["mount_point"], "/boot/efi");
     EXPECT_EQ(j["kernels"]["count"], 2);

@@ -28,8 +28,12 @@ struct Status {
         std::string backend;
         std::string location;
         std::size_t variables = 0;
-        std::vector<std::string> boot_entries; ///< "Boot0000", … (EFI_GLOBAL_VARIABLE only)
-        std::vector<std::string> problems;     ///< skipped files, listing errors
+        std::vector<std::string> boot_entries;              ///< "Boot0000", … (EFI_GLOBAL_VARIABLE only)
+        std::optional<std::string> boot_current, boot_next; ///< "0000"
+        std::optional<std::vector<std::string>> boot_order;
+        std::string current_description; ///< BootCurrent's description ("" when unknown)
+        std::size_t corrupt_entries = 0;
+        std::vector<std::string> problems; ///< skipped files, listing errors
     } efi;
 
     std::vector<std::string> loaders; ///< "grub", "systemd-boot", "bls" …
