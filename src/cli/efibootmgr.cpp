@@ -46,7 +46,7 @@ struct Opts {
     bool delete_entry = false;
     bool create = false, no_order = false;
     bool delete_order = false;
-    const char* order = nullptr;
+    std::optional<std::string> order;
     bool keep = false;
     bool dedupe = false;
     bool delete_next = false;
@@ -333,7 +333,7 @@ Opts parse_options(const std::vector<std::string>& args, std::ostream& out, std:
             o.next = static_cast<long>(v);
             break;
         }
-        case 'o': o.order = optarg; break;
+        case 'o': o.order = arg; break;
         case 'O': o.delete_order = true; break;
         case 'p': {
             unsigned v = 0;
@@ -554,9 +554,9 @@ int run_steps(Context& ctx, const Opts& o) {
         steps.apply(std::move(p));
     }
 
-    if (o.order != nullptr) {
+    if (o.order) {
         auto s = steps.state();
-        auto order = parse_order(o.order, s, err);
+        auto order = parse_order(*o.order, s, err);
         if (o.keep && s.order_var)
             for (auto n : loose_order(*s.order_var))
                 if (std::find(order.begin(), order.end(), n) == order.end()) order.push_back(n);
