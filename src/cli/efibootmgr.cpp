@@ -238,6 +238,21 @@ std::vector<std::uint16_t> parse_order(const std::string& text, const BootState&
     return out;
 }
 
+/// A hex entry number option (-b, -n) with efibootmgr's messages and exit codes.
+long hex_option(const std::string& arg, const char* what, int bad_exit, int big_exit, std::ostream& err) {
+    bool range = false;
+    auto [v, used] = hex_value(arg, range);
+    if (range || used != arg.size()) {
+        error_arrow(err, arg, used, std::string("Invalid ") + what + " value");
+        throw Exit_ {bad_exit};
+    }
+    if (v > 0xffff) {
+        err << "Invalid " << what << " value: " << hex_upper(v, false) << "\n\n";
+        throw Exit_ {big_exit};
+    }
+    return static_cast<long>(v);
+}
+
 Opts parse_options(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     Opts o;
     std::vector<std::string> storage {"efibootmgr"};
@@ -294,20 +309,7 @@ Opts parse_options(const std::vector<std::string>& args, std::ostream& out, std:
         case 'a': o.active = 1; break;
         case 'A': o.active = 0; break;
         case 'B': o.delete_entry = true; break;
-        case 'b': {
-            bool range = false;
-            auto [v, used] = hex_value(arg, range);
-            if (range || used != arg.size()) {
-                error_arrow(err, arg, used, "Invalid bootnum value");
-                throw Exit_ {28};
-            }
-            if (v > 0xffff) {
-                err << "Invalid bootnum value: " << hex_upper(v, false) << "\n\n";
-                throw Exit_ {29};
-            }
-            o.num = static_cast<int>(v);
-            break;
-        }
+        case 'b': o.num = static_cast<int>(hex_option(arg, "bootnum", 28, 29, err)); break;
         case 'c': o.create = true; break;
         case 'C':
             o.create = true;
@@ -319,20 +321,7 @@ Opts parse_options(const std::vector<std::string>& args, std::ostream& out, std:
         case 'l': o.loader = arg; break;
         case 'L': o.label = arg; break;
         case 'N': o.delete_next = true; break;
-        case 'n': {
-            bool range = false;
-            auto [v, used] = hex_value(arg, range);
-            if (range || used != arg.size()) {
-                error_arrow(err, arg, used, "Invalid BootNext value");
-                throw Exit_ {35};
-            }
-            if (v > 0xffff) {
-                err << "Invalid BootNext value: " << hex_upper(v, false) << "\n\n";
-                throw Exit_ {36};
-            }
-            o.next = static_cast<long>(v);
-            break;
-        }
+        case 'n': o.next = hex_option(arg, "BootNext", 35, 36, err); break;
         case 'o': o.order = arg; break;
         case 'O': o.delete_order = true; break;
         case 'p': {
