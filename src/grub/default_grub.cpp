@@ -1,0 +1,3 @@
+#include "bootsmith/grub/default_grub.hpp"
+
+namespace bootsmith::grub {} // to be written

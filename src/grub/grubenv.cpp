@@ -1,0 +1,3 @@
+#include "bootsmith/grub/grubenv.hpp"
+
+namespace bootsmith::grub {} // to be written

@@ -1,0 +1,3 @@
+#include "bootsmith/grub/menu.hpp"
+
+namespace bootsmith::grub {} // to be written
