@@ -91,7 +91,7 @@ void top_help(std::ostream& o) {
     for (const auto& c : commands()) {
         if (c.hidden) continue;
         std::string name = c.name;
-        name.resize(10, ' ');
+        name.resize(std::max<std::size_t>(14, name.size() + 2), ' ');
         o << "  " << name << c.summary << (c.unavailable.empty() ? "" : " (not available yet)") << "\n";
     }
     o << "\n"
@@ -167,11 +167,7 @@ void Context::warn(const std::string& message) {
 
 int Context::mutate(const std::function<sys::Plan(sys::System&)>& make) {
     sys::System& s = system();
-    std::optional<sys::Lock> lock;
-    if (!g_.dry_run) {
-        auto ms = std::chrono::milliseconds(static_cast<long long>(std::llround(g_.lock_timeout * 1000)));
-        lock.emplace(s.root(), ms);
-    }
+    auto held = lock();
     sys::Plan plan = make(s);
     for (const auto& n : plan.notes)
         if (!g_.json) warn(n);
@@ -209,6 +205,12 @@ int Context::mutate(const std::function<sys::Plan(sys::System&)>& make) {
         out_ << "Applied: " << plan.title << " (" << r.applied << (r.applied == 1 ? " change" : " changes")
              << "); previous content saved in " << s.root().display(r.backup_dir) << "\n";
     return 0;
+}
+
+std::optional<sys::Lock> Context::lock() {
+    if (g_.dry_run) return std::nullopt;
+    auto ms = std::chrono::milliseconds(static_cast<long long>(std::llround(g_.lock_timeout * 1000)));
+    return std::optional<sys::Lock>(std::in_place, system().root(), ms);
 }
 
 bool Context::confirm(const std::string& question) {
@@ -272,7 +274,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
             continue;
         }
         if (a.starts_with("-")) continue;
-        if (a != "efibootmgr") break;
+        const Command* pass = find_command(a);
+        if (pass == nullptr || !pass->passthrough_run) break;
         std::vector<std::string> head(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
         head.push_back("status"); // parse the globals with a command that takes nothing else
         Globals g;
@@ -292,8 +295,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         } catch (const Error& e) {
             return report(e, out, err, false);
         }
-        return run_efibootmgr(std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end()),
-                              g, out, err);
+        std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+        return pass->passthrough_run(rest, g, out, err);
     }
     Globals g;
     bool json_hint = false;
@@ -406,11 +409,12 @@ int run(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     std::string_view self = argc > 0 ? argv[0] : "";
     if (auto slash = self.rfind('/'); slash != std::string_view::npos) self.remove_prefix(slash + 1);
-    if (self == "efibootmgr") { // installed as efibootmgr: the live system, efibootmgr's options
-        int rc = run_efibootmgr(args, Globals {}, std::cout, std::cerr);
-        std::cout.flush();
-        return rc;
-    }
+    for (const auto& c : commands())
+        if (c.passthrough_run && self == c.name) { // installed as efibootmgr, grub-editenv: the live system
+            int rc = c.passthrough_run(args, Globals {}, std::cout, std::cerr);
+            std::cout.flush();
+            return rc;
+        }
     int rc = run(args, std::cout, std::cerr);
     std::cout.flush();
     return rc;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "bootsmith/json.hpp"
+#include "bootsmith/sys/lock.hpp"
 #include "bootsmith/sys/plan.hpp"
 #include "bootsmith/sys/system.hpp"
 
@@ -56,6 +57,10 @@ public:
     /// exit code.
     int mutate(const std::function<sys::Plan(sys::System&)>& make);
 
+    /// The exclusive lock of the root, waiting up to --lock-timeout; nullopt for a dry run
+    /// (which writes nothing, not even the lock file).
+    std::optional<sys::Lock> lock();
+
     /// Consent for a risky step: true with --yes; asks on a terminal; otherwise refuses
     /// with Exit::refused naming `question`.
     bool confirm(const std::string& question);
@@ -92,7 +97,19 @@ struct Command {
     std::vector<Verb> verbs; ///< one verb with an empty name: the command takes no verb
     bool hidden = false;
     bool passthrough = false; ///< its arguments belong to another tool's syntax (efibootmgr)
+    /// For passthrough commands: runs with the tool's own arguments (and the globals given
+    /// before the command). Also used when the binary is invoked under the command's name.
+    std::function<int(const std::vector<std::string>&, const Globals&, std::ostream&, std::ostream&)> passthrough_run;
 };
+
+/// A command with its name and one-line summary; the rest is filled in by the caller.
+inline Command make_command(std::string name, std::string summary, std::string unavailable = {}) {
+    Command c;
+    c.name = std::move(name);
+    c.summary = std::move(summary);
+    c.unavailable = std::move(unavailable);
+    return c;
+}
 
 /// The command table, in help order.
 const std::vector<Command>& commands();
@@ -110,11 +127,15 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
 
 /// `bootsmith efibootmgr ARGS…` (efibootmgr.cpp); `args` are efibootmgr's own options.
 int run_efibootmgr(const std::vector<std::string>& args, const Globals& g, std::ostream& out, std::ostream& err);
+/// `bootsmith grub-editenv ARGS…` (grub_editenv.cpp).
+int run_grub_editenv(const std::vector<std::string>& args, const Globals& g, std::ostream& out, std::ostream& err);
 
 // Command builders, one per file.
 Command status_command();
 Command boot_command();
 Command efibootmgr_command();
+Command grub_command();
+Command grub_editenv_command();
 Command complete_command();
 std::vector<Command> pending_groups();
 

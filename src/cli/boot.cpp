@@ -60,7 +60,7 @@ std::vector<std::string> complete_entries(Context& ctx, const std::vector<std::s
     auto s = efi::load_boot_state(ctx.system().vars());
     for (const auto* e : s.listing()) {
         std::string value = e->number ? efi::number_text(*e->number) : e->name;
-        out.push_back(value + "\t" + (e->option ? e->option->description : "corrupt: " + e->corrupt));
+        out.push_back(value + "\t" + printable(e->option ? e->option->description : "corrupt: " + e->corrupt));
     }
     return out;
 }
@@ -72,7 +72,7 @@ std::string entry_line(const BootState& s, const BootEntry& e, bool verbose) {
         o << "<corrupt: " << e.corrupt << ">\n";
         return o.str();
     }
-    o << e.option->description;
+    o << printable(e.option->description);
     if (!e.compliant())
         o << "   [name is not Boot + 4 uppercase hex digits: firmware will not boot it by number]";
     else if (!s.in_order(*e.number))
@@ -155,7 +155,7 @@ efi::Bytes data_arg(const po::variables_map& vm, const char* hex_name, const cha
 } // namespace
 
 Command boot_command() {
-    Command c {"boot", "UEFI boot entries: BootOrder, Boot####, BootNext, Timeout", "", {}, false};
+    Command c = make_command("boot", "UEFI boot entries: BootOrder, Boot####, BootNext, Timeout");
 
     {
         Verb v =
@@ -442,7 +442,8 @@ Command boot_command() {
             auto args = strings(vm, "args");
             if (args.size() != 1) throw Error(Exit::usage, "boot backup takes one FILE");
             auto s = load(ctx.system());
-            std::string text = to_text(efi::make_backup(s)) + "\n";
+            Json backup = efi::make_backup(s);
+            std::string text = to_text(backup) + "\n";
             // FILE is the caller's own file, not part of the managed root.
             std::filesystem::path file = std::filesystem::absolute(args[0]);
             if (ctx.globals().dry_run) {
@@ -456,7 +457,7 @@ Command boot_command() {
             if (ctx.globals().json) {
                 ctx.print_json({{"schema", "bootsmith.boot-backup-written/1"},
                                 {"file", file.native()},
-                                {"variables", efi::make_backup(s)["variables"].size()}});
+                                {"variables", backup["variables"].size()}});
             } else if (!ctx.globals().quiet) {
                 ctx.out() << "Saved " << s.entries.size() << " boot entries and the order variables to "
                           << file.native() << "\n";

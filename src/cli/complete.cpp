@@ -137,7 +137,10 @@ Command complete_command() {
     Verb v;
     v.summary = "Print completion candidates for the words typed so far (used by completions/)";
     v.run = [](Context&, const po::variables_map&) { return 0; }; // handled in run() before parsing
-    return Command {"__complete", "Completion helper", "", {v}, true};
+    Command c = make_command("__complete", "Completion helper");
+    c.verbs = {v};
+    c.hidden = true;
+    return c;
 }
 
 } // namespace bootsmith::cli

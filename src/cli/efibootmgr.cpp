@@ -135,14 +135,6 @@ std::string hex_upper(unsigned long n, bool pad) {
     return buf;
 }
 
-/// The u16 list in a BootOrder's bytes, as efibootmgr reads it (an odd byte is ignored).
-std::vector<std::uint16_t> loose_order(const sys::Variable& v) {
-    std::vector<std::uint16_t> out;
-    for (std::size_t i = 0; i + 1 < v.data.size(); i += 2)
-        out.push_back(static_cast<std::uint16_t>(v.data[i] | (v.data[i + 1] << 8)));
-    return out;
-}
-
 /// efibootmgr's listing of one entry. Returns false when the entry cannot be shown as
 /// efibootmgr would (it stops its listing there; we mark the line and go on).
 std::string entry_line(const BootEntry& e, bool verbose) {
@@ -180,17 +172,15 @@ void lowercase_warnings(const BootState& s, std::ostream& out, std::ostream& err
 }
 
 void listing(const BootState& s, bool verbose, std::ostream& out) {
-    auto u16 = [](const std::optional<sys::Variable>& v) -> std::optional<std::uint16_t> {
-        if (!v || v->data.size() != 2) return std::nullopt;
-        return static_cast<std::uint16_t>(v->data[0] | (v->data[1] << 8));
-    };
-    if (auto n = u16(s.next_var)) out << "BootNext: " << efi::number_text(*n) << "\n";
-    if (auto n = u16(s.current_var)) out << "BootCurrent: " << efi::number_text(*n) << "\n";
-    if (auto n = u16(s.timeout_var)) out << "Timeout: " << *n << " seconds\n";
+    // BootState holds BootNext/BootCurrent/Timeout only when they are exactly 2 bytes,
+    // which is also when efibootmgr prints them.
+    if (s.next) out << "BootNext: " << efi::number_text(*s.next) << "\n";
+    if (s.current) out << "BootCurrent: " << efi::number_text(*s.current) << "\n";
+    if (s.timeout) out << "Timeout: " << *s.timeout << " seconds\n";
     if (!s.order_var)
         out << "No BootOrder is set; firmware will attempt recovery\n";
-    else if (!s.order_var->data.empty())
-        out << "BootOrder: " << efi::order_text(loose_order(*s.order_var)) << "\n";
+    else if (!s.order->empty())
+        out << "BootOrder: " << efi::order_text(*s.order) << "\n";
     for (const auto& e : s.entries)
         out << entry_line(e, verbose);
 }
@@ -198,7 +188,6 @@ void listing(const BootState& s, bool verbose, std::ostream& out) {
 /// Parses an -o list as efibootmgr's parse_order does, with its messages and exit 8.
 std::vector<std::uint16_t> parse_order(const std::string& text, const BootState& s, std::ostream& err) {
     // First pass: every item must be non-empty.
-    std::size_t count = 0;
     for (std::size_t i = 0; i <= text.size();) {
         std::size_t comma = text.find(',', i);
         if (comma == std::string::npos) comma = text.size();
@@ -206,7 +195,6 @@ std::vector<std::uint16_t> parse_order(const std::string& text, const BootState&
             error_arrow(err, text, i, "Malformed BootOrder order");
             throw Exit_ {8};
         }
-        ++count;
         i = comma + 1;
     }
     std::vector<std::uint16_t> out;
@@ -234,7 +222,6 @@ std::vector<std::uint16_t> parse_order(const std::string& text, const BootState&
         out.push_back(static_cast<std::uint16_t>(value));
         i = comma + 1;
     }
-    (void)count;
     return out;
 }
 
@@ -388,7 +375,11 @@ public:
     Steps(sys::System& sys, bool dry_run, std::vector<std::string> argv)
         : sys_(sys), overlay_(sys.vars()), dry_run_(dry_run), argv_(std::move(argv)) {}
 
-    BootState state() const { return efi::load_boot_state(overlay_); }
+    /// The variables as the steps so far left them (read once, re-read after a change).
+    const BootState& state() {
+        if (!state_) state_ = efi::load_boot_state(overlay_);
+        return *state_;
+    }
     const sys::VarStore& store() const { return overlay_; }
 
     void apply(sys::Plan p) {
@@ -401,6 +392,7 @@ public:
             else
                 overlay_.remove(v.id);
         }
+        state_.reset();
         all_.title = all_.title.empty() ? p.title : all_.title + "; " + p.title;
         for (auto& c : p.changes)
             all_.changes.push_back(std::move(c));
@@ -415,6 +407,7 @@ private:
     bool dry_run_;
     std::vector<std::string> argv_;
     sys::Plan all_;
+    std::optional<BootState> state_;
 };
 
 sys::Plan single(std::string title) {
@@ -441,19 +434,19 @@ int run_steps(Context& ctx, const Opts& o) {
                "--data-text' or '--data-hex'\n";
         return 2;
     }
-    std::optional<sys::Lock> lock;
-    if (!ctx.globals().dry_run)
-        lock.emplace(sys.root(), std::chrono::milliseconds(static_cast<long long>(ctx.globals().lock_timeout * 1000)));
+    // A listing reads only: no lock, no lock file (efibootmgr works for any reader).
+    bool mutating = o.delete_entry || o.active >= 0 || o.create || o.delete_order || o.order || o.dedupe ||
+                    o.delete_next || o.delete_timeout || o.next >= 0 || o.set_timeout;
+    auto held = mutating ? ctx.lock() : std::optional<sys::Lock> {};
     Steps steps(sys, ctx.globals().dry_run, ctx.argv());
     lowercase_warnings(steps.state(), out, err);
-    int ret = 0;
 
     if (o.delete_entry) {
         if (o.num == -1) {
             err << "You must specify an entry to delete (see the -b option).\n";
             return 3;
         }
-        auto s = steps.state();
+        const BootState& s = steps.state();
         auto n = static_cast<std::uint16_t>(o.num);
         const BootEntry* e = s.find_name("Boot" + efi::number_text(n));
         if (e == nullptr && hex_could_be_lower(n)) e = s.find_name("Boot" + num_lower(n));
@@ -462,23 +455,8 @@ int run_steps(Context& ctx, const Opts& o) {
             return 15;
         }
         // Unlike efibootmgr, a BootNext naming the entry goes too (plan_delete's order:
-        // BootNext, BootOrder without it, then the variable). BootOrder drops every copy.
-        auto p = efi::plan_delete(s, {e}, /*force=*/true);
-        if (!e->number && s.order) { // a lowercase name: its number still leaves BootOrder
-            std::vector<std::uint16_t> order;
-            for (auto x : *s.order)
-                if (x != n) order.push_back(x);
-            if (order.size() != s.order->size()) {
-                sys::Plan q = single("delete " + e->name);
-                if (order.empty())
-                    q.delete_var(*s.order_var, efi::summarize(*s.order_var));
-                else
-                    q.set_var(s.order_var, efi::order_variable(order, s.order_var), efi::summarize(*s.order_var),
-                              efi::order_text(order));
-                q.delete_var(e->var, efi::summarize(e->var));
-                p = std::move(q);
-            }
-        }
+        // BootNext, BootOrder without every copy of the number, then the variable).
+        auto p = efi::plan_delete(s, {e}, /*force=*/true, /*loose_numbers=*/true);
         steps.apply(std::move(p));
     }
 
@@ -487,7 +465,7 @@ int run_steps(Context& ctx, const Opts& o) {
             err << "You must specify a entry to activate (see the -b option\n";
             return 4;
         }
-        auto s = steps.state();
+        const BootState& s = steps.state();
         const BootEntry* e = by_num(s, static_cast<unsigned long>(o.num));
         if (e == nullptr) {
             char buf[64];
@@ -505,7 +483,7 @@ int run_steps(Context& ctx, const Opts& o) {
     }
 
     if (o.create) {
-        auto s = steps.state();
+        const BootState& s = steps.state();
         for (const auto& e : s.entries)
             if (auto d = efi::read_description(e.var.data); d && *d == o.label)
                 err << "** Warning ** : " << e.name << " has same label " << o.label << "\n";
@@ -536,7 +514,7 @@ int run_steps(Context& ctx, const Opts& o) {
     }
 
     if (o.delete_order) {
-        auto s = steps.state();
+        const BootState& s = steps.state();
         if (!s.order_var) return 1; // efibootmgr 17 exits 1 without a word here
         sys::Plan p = single("delete BootOrder");
         p.delete_var(*s.order_var, efi::summarize(*s.order_var));
@@ -544,10 +522,10 @@ int run_steps(Context& ctx, const Opts& o) {
     }
 
     if (o.order) {
-        auto s = steps.state();
+        const BootState& s = steps.state();
         auto order = parse_order(*o.order, s, err);
         if (o.keep && s.order_var)
-            for (auto n : loose_order(*s.order_var))
+            for (auto n : *s.order)
                 if (std::find(order.begin(), order.end(), n) == order.end()) order.push_back(n);
         if (!order.empty()) {
             sys::Plan p = single("set BootOrder " + efi::order_text(order));
@@ -559,23 +537,19 @@ int run_steps(Context& ctx, const Opts& o) {
     }
 
     if (o.dedupe) {
-        auto s = steps.state();
+        const BootState& s = steps.state();
         if (s.order_var) {
             std::vector<std::uint16_t> order;
-            for (auto n : loose_order(*s.order_var))
+            for (auto n : *s.order)
                 if (std::find(order.begin(), order.end(), n) == order.end()) order.push_back(n);
             sys::Plan p = single("remove duplicates from BootOrder");
-            auto v = efi::order_variable(order, s.order_var);
-            if (order.empty())
-                p.delete_var(*s.order_var, efi::summarize(*s.order_var));
-            else
-                p.set_var(s.order_var, v, efi::summarize(*s.order_var), efi::summarize(v));
+            efi::set_boot_order(p, s, order, "");
             steps.apply(std::move(p));
         }
     }
 
     if (o.delete_next) {
-        auto s = steps.state();
+        const BootState& s = steps.state();
         if (!s.next_var) {
             err << "Could not delete BootNext: No such file or directory\n";
             return 10;
@@ -584,7 +558,7 @@ int run_steps(Context& ctx, const Opts& o) {
     }
 
     if (o.delete_timeout) {
-        auto s = steps.state();
+        const BootState& s = steps.state();
         if (!s.timeout_var) {
             err << "Could not delete Timeout: No such file or directory\n";
             return 11;
@@ -593,7 +567,7 @@ int run_steps(Context& ctx, const Opts& o) {
     }
 
     if (o.next >= 0) {
-        auto s = steps.state();
+        const BootState& s = steps.state();
         if (by_num(s, static_cast<unsigned long>(o.next)) == nullptr) {
             err << "Boot entry " << hex_upper(static_cast<unsigned long>(o.next), false) << " does not exist\n";
             return 12;
@@ -605,7 +579,7 @@ int run_steps(Context& ctx, const Opts& o) {
     }
 
     if (o.set_timeout) {
-        auto s = steps.state();
+        const BootState& s = steps.state();
         auto v = efi::u16_variable("Timeout", static_cast<std::uint16_t>(o.timeout), std::nullopt);
         sys::Plan p = single("set Timeout " + std::to_string(o.timeout));
         p.set_var(s.timeout_var, v, s.timeout_var ? efi::summarize(*s.timeout_var) : "", efi::summarize(v));
@@ -624,10 +598,17 @@ int run_steps(Context& ctx, const Opts& o) {
             out << sys::render_text(steps.plan(), sys, {ctx.color()});
             out << "Dry run: nothing was written.\n";
         }
-        return ret;
+        return 0;
     }
-    if (!o.quiet && ret == 0) listing(steps.state(), o.verbose >= 1, out);
-    return ret;
+    if (ctx.globals().json) { // --json: what was applied, as any bootsmith change reports it
+        Json j = sys::render_json(steps.plan(), sys);
+        j["dry_run"] = false;
+        j["applied"] = !steps.plan().empty();
+        ctx.print_json(j);
+        return 0;
+    }
+    if (!o.quiet) listing(steps.state(), o.verbose >= 1, out);
+    return 0;
 }
 
 } // namespace
@@ -660,7 +641,11 @@ Command efibootmgr_command() {
     v.synopsis = "[efibootmgr options]";
     v.summary = "efibootmgr 17's options and output (-v -o -n -N -b -B -a -A -t -T -D -c -C -d -p -l -L -q)";
     v.run = [](Context&, const po::variables_map&) { return 0; }; // dispatched in run() before parsing
-    return Command {"efibootmgr", "efibootmgr-compatible front end for existing scripts", "", {v}, false, true};
+    Command c = make_command("efibootmgr", "efibootmgr-compatible front end for existing scripts");
+    c.verbs = {v};
+    c.passthrough = true;
+    c.passthrough_run = run_efibootmgr;
+    return c;
 }
 
 } // namespace bootsmith::cli

@@ -18,7 +18,9 @@ Command status_command() {
             ctx.out() << status::to_text(s, ctx.color());
         return 0;
     };
-    return Command {"status", "Summary of how this system boots", "", {v}, false};
+    Command c = make_command("status", "Summary of how this system boots");
+    c.verbs = {v};
+    return c;
 }
 
 } // namespace bootsmith::cli

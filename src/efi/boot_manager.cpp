@@ -51,7 +51,8 @@ Bytes order_bytes(const std::vector<std::uint16_t>& order) {
     return b;
 }
 
-std::string in_quotes(const std::string& s) {
+std::string in_quotes(const std::string& raw) {
+    std::string s = printable(raw);
     return "\"" + s + "\"";
 }
 
@@ -61,17 +62,6 @@ std::vector<std::uint16_t> without(const std::vector<std::uint16_t>& order, cons
     for (auto n : order)
         if (!drop.count(n)) out.push_back(n);
     return out;
-}
-
-void set_order(sys::Plan& p, const BootState& s, const std::vector<std::uint16_t>& order, const std::string& reason) {
-    if (order.empty() && s.order_var) {
-        // An empty BootOrder is no BootOrder (efivarfs deletes a zero-length write).
-        p.delete_var(*s.order_var, summarize(*s.order_var), reason);
-        return;
-    }
-    if (order.empty()) return;
-    auto v = order_variable(order, s.order_var);
-    p.set_var(s.order_var, v, s.order_var ? summarize(*s.order_var) : "", summarize(v), reason);
 }
 
 const BootEntry& require_parsed(const BootEntry& e) {
@@ -164,6 +154,7 @@ BootState load_boot_state(const sys::VarStore& store) {
     if (!store.available()) return s;
     auto listing = store.list();
     s.problems = listing.skipped;
+    s.variables = listing.vars.size();
     auto get = [&](const sys::VarId& id) -> std::optional<sys::Variable> {
         try {
             return store.get(id);
@@ -183,10 +174,7 @@ BootState load_boot_state(const sys::VarStore& store) {
                 if (v->data.size() % 2 != 0)
                     s.problems.push_back("BootOrder: " + std::to_string(v->data.size()) +
                                          " bytes, an odd length: the last byte is ignored");
-                std::vector<std::uint16_t> order;
-                for (std::size_t i = 0; i + 1 < v->data.size(); i += 2)
-                    order.push_back(static_cast<std::uint16_t>(v->data[i] | (v->data[i + 1] << 8)));
-                s.order = std::move(order);
+                s.order = u16_list(v->data);
             } else if (id.name == "BootCurrent") {
                 s.current_var = v;
                 s.current = u16_of(*v, s.problems);
@@ -224,11 +212,7 @@ BootState load_boot_state(const sys::VarStore& store) {
 std::string summarize(const sys::Variable& v) {
     const auto& n = v.id.name;
     if (n == "BootOrder") {
-        if (v.data.size() % 2 != 0) return "corrupt (odd length)";
-        std::vector<std::uint16_t> order;
-        for (std::size_t i = 0; i + 1 < v.data.size(); i += 2)
-            order.push_back(static_cast<std::uint16_t>(v.data[i] | (v.data[i + 1] << 8)));
-        return order_text(order);
+        return order_text(u16_list(v.data)) + (v.data.size() % 2 != 0 ? " (odd length: last byte ignored)" : "");
     }
     if (n == "BootNext" || n == "BootCurrent" || n == "Timeout") {
         if (v.data.size() != 2) return "corrupt (" + std::to_string(v.data.size()) + " bytes)";
@@ -341,6 +325,25 @@ sys::Variable order_variable(const std::vector<std::uint16_t>& order, const std:
         {"BootOrder", sys::kGlobalGuid}, old ? old->attributes : sys::attr::nv_bs_rt, order_bytes(order)};
 }
 
+void set_boot_order(sys::Plan& p, const BootState& s, const std::vector<std::uint16_t>& order,
+                    const std::string& reason) {
+    if (order.empty() && s.order_var) {
+        // An empty BootOrder is no BootOrder (efivarfs deletes a zero-length write).
+        p.delete_var(*s.order_var, summarize(*s.order_var), reason);
+        return;
+    }
+    if (order.empty()) return;
+    auto v = order_variable(order, s.order_var);
+    p.set_var(s.order_var, v, s.order_var ? summarize(*s.order_var) : "", summarize(v), reason);
+}
+
+std::vector<std::uint16_t> u16_list(const std::vector<std::uint8_t>& data) {
+    std::vector<std::uint16_t> out;
+    for (std::size_t i = 0; i + 1 < data.size(); i += 2)
+        out.push_back(static_cast<std::uint16_t>(data[i] | (data[i + 1] << 8)));
+    return out;
+}
+
 sys::Variable with_active(const BootEntry& e, bool active) {
     sys::Variable v = e.var;
     if (v.data.size() >= 4) {
@@ -433,11 +436,11 @@ sys::Plan plan_create(const BootState& s, const CreateSpec& spec, std::uint16_t&
             if (e.option && e.option->path == opt.path)
                 throw Error(Exit::refused,
                             e.name + " already boots " + describe_device_path(opt.path).text + " (\"" +
-                                e.option->description + "\")",
+                                printable(e.option->description) + "\")",
                             "use --allow-duplicate to add another entry for it");
     for (const auto& e : s.entries)
         if (e.option && e.option->description == spec.label)
-            p.notes.push_back(e.name + " has the same label \"" + spec.label + "\"");
+            p.notes.push_back(e.name + " has the same label \"" + printable(spec.label) + "\"");
 
     number = spec.number ? *spec.number : first_free_number(s);
     if (spec.number && s.number_taken(number))
@@ -460,14 +463,17 @@ sys::Plan plan_create(const BootState& s, const CreateSpec& spec, std::uint16_t&
                             "--position " + spec.position + ": expected first, last or a position 0, 1, …");
             at = std::min<std::size_t>(v, order.size());
         }
+        order.erase(std::remove(order.begin(), order.end(), number), order.end()); // a stale copy
+        at = std::min(at, order.size());
         order.insert(order.begin() + static_cast<std::ptrdiff_t>(at), number);
-        set_order(p, s, order, "BootOrder names the new entry (written after it)");
+        set_boot_order(p, s, order, "BootOrder names the new entry (written after it)");
     }
     p.title = "create Boot" + number_text(number) + " \"" + spec.label + "\"";
     return p;
 }
 
-sys::Plan plan_delete(const BootState& s, const std::vector<const BootEntry*>& entries, bool force) {
+sys::Plan plan_delete(const BootState& s, const std::vector<const BootEntry*>& entries, bool force,
+                      bool loose_numbers) {
     sys::Plan p;
     std::set<std::uint16_t> numbers;
     std::string names;
@@ -475,7 +481,10 @@ sys::Plan plan_delete(const BootState& s, const std::vector<const BootEntry*>& e
         if (e->number && s.current == e->number && !force)
             throw Error(Exit::refused, e->name + " is BootCurrent, the entry this system booted from",
                         "use --force to delete it anyway");
-        if (e->number) numbers.insert(*e->number);
+        if (e->number)
+            numbers.insert(*e->number);
+        else if (loose_numbers)
+            numbers.insert(e->loose_number());
         names += (names.empty() ? "" : " ") + e->name;
     }
     p.title = "delete " + names;
@@ -483,15 +492,15 @@ sys::Plan plan_delete(const BootState& s, const std::vector<const BootEntry*>& e
         p.delete_var(*s.next_var, summarize(*s.next_var), "BootNext named a deleted entry");
     if (s.order) {
         auto order = without(*s.order, numbers);
-        if (order.size() != s.order->size()) set_order(p, s, order, "removed from BootOrder before the variable goes");
+        if (order.size() != s.order->size())
+            set_boot_order(p, s, order, "removed from BootOrder before the variable goes");
     }
     for (const auto* e : entries)
         p.delete_var(e->var, summarize(e->var), "the boot entry");
     return p;
 }
 
-sys::Plan plan_set_active(const BootState& s, const std::vector<const BootEntry*>& entries, bool active) {
-    (void)s;
+sys::Plan plan_set_active(const BootState&, const std::vector<const BootEntry*>& entries, bool active) {
     sys::Plan p;
     std::string names;
     for (const auto* e : entries) {
@@ -505,8 +514,7 @@ sys::Plan plan_set_active(const BootState& s, const std::vector<const BootEntry*
     return p;
 }
 
-sys::Plan plan_rename(const BootState& s, const BootEntry& e, const std::string& label) {
-    (void)s;
+sys::Plan plan_rename(const BootState&, const BootEntry& e, const std::string& label) {
     require_parsed(e);
     if (auto why = check_description(label); !why.empty()) throw Error(Exit::usage, "label " + why);
     LoadOption o = *e.option;
@@ -519,8 +527,7 @@ sys::Plan plan_rename(const BootState& s, const BootEntry& e, const std::string&
     return p;
 }
 
-sys::Plan plan_set_data(const BootState& s, const BootEntry& e, const Bytes& data) {
-    (void)s;
+sys::Plan plan_set_data(const BootState&, const BootEntry& e, const Bytes& data) {
     require_parsed(e);
     // Keep every byte before the optional data exactly as it is.
     std::size_t keep = e.var.data.size() - e.option->optional_data.size();
@@ -544,7 +551,7 @@ sys::Plan plan_order(const BootState& s, const std::vector<std::uint16_t>& order
     if (order.empty()) throw Error(Exit::usage, "an empty BootOrder is not allowed", "give at least one entry");
     sys::Plan p;
     p.title = "set BootOrder " + order_text(order);
-    set_order(p, s, order, "");
+    set_boot_order(p, s, order, "");
     return p;
 }
 
@@ -554,7 +561,7 @@ sys::Plan plan_order_first(const BootState& s, std::uint16_t number) {
     order.insert(order.begin(), number);
     sys::Plan p;
     p.title = "put Boot" + number_text(number) + " first in BootOrder";
-    set_order(p, s, order, "");
+    set_boot_order(p, s, order, "");
     return p;
 }
 
@@ -565,7 +572,7 @@ sys::Plan plan_remove_stale(const BootState& s) {
     std::set<std::uint16_t> stale;
     for (auto n : *s.order)
         if (s.find(n) == nullptr) stale.insert(n);
-    if (!stale.empty()) set_order(p, s, without(*s.order, stale), "numbers without a Boot#### variable");
+    if (!stale.empty()) set_boot_order(p, s, without(*s.order, stale), "numbers without a Boot#### variable");
     return p;
 }
 
@@ -632,7 +639,7 @@ sys::Plan plan_dedupe(const BootState& s) {
         numbers.insert(*e->number);
     if (s.next && numbers.count(*s.next) && s.next_var)
         p.delete_var(*s.next_var, summarize(*s.next_var), "BootNext named a removed duplicate");
-    if (s.order) set_order(p, s, without(order, numbers), "duplicates leave BootOrder first");
+    if (s.order) set_boot_order(p, s, without(order, numbers), "duplicates leave BootOrder first");
     for (const auto* e : drop)
         p.delete_var(e->var, summarize(e->var), "duplicate of an earlier entry");
     return p;
@@ -659,19 +666,25 @@ Json make_backup(const BootState& s) {
 
 sys::Plan plan_restore(const BootState& s, const Json& backup, const std::string& source) {
     auto bad = [&](const std::string& why) { return Error(Exit::data, source + ": " + why); };
-    if (!backup.is_object() || backup.value("schema", "") != "bootsmith.efi-backup/1")
+    auto text_field = [](const Json& j, const char* key) -> std::optional<std::string> {
+        if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return std::nullopt;
+        return j[key].get<std::string>();
+    };
+    if (text_field(backup, "schema") != std::optional<std::string>("bootsmith.efi-backup/1"))
         throw bad("not a bootsmith EFI backup (schema bootsmith.efi-backup/1)");
     if (!backup.contains("variables") || !backup["variables"].is_array()) throw bad("no \"variables\" list");
     std::vector<sys::Variable> entries;
     std::optional<sys::Variable> order, next, timeout;
     std::vector<std::string> notes;
+    std::set<std::string> skipped; // corrupt in the backup: neither restored nor removed
     for (const auto& item : backup["variables"]) {
         if (!item.is_object() || !item.contains("name") || !item["name"].is_string() || !item.contains("data_hex") ||
             !item["data_hex"].is_string() || !item.contains("attributes") || !item["attributes"].is_number_unsigned())
             throw bad("a variable lacks name, attributes or data_hex");
         sys::Variable v;
         v.id.name = item["name"].get<std::string>();
-        auto guid = sys::Guid::parse(item.value("guid", sys::kGlobalGuid.str()));
+        if (item.contains("guid") && !item["guid"].is_string()) throw bad(v.id.name + ": guid is not a string");
+        auto guid = sys::Guid::parse(text_field(item, "guid").value_or(sys::kGlobalGuid.str()));
         if (!guid || *guid != sys::kGlobalGuid) throw bad(v.id.name + ": not an EFI global variable");
         v.id.guid = *guid;
         auto attrs = item["attributes"].get<std::uint64_t>();
@@ -690,7 +703,8 @@ sys::Plan plan_restore(const BootState& s, const Json& backup, const std::string
         } else if (looks_like_entry(n)) {
             auto parsed = parse_load_option(v.data);
             if (!parsed.option) {
-                notes.push_back(n + " in the backup is corrupt (" + parsed.error + "): not restored");
+                notes.push_back(n + " in the backup is corrupt (" + parsed.error + "): not restored, left as it is");
+                skipped.insert(n);
                 continue;
             }
             entries.push_back(v);
@@ -702,7 +716,7 @@ sys::Plan plan_restore(const BootState& s, const Json& backup, const std::string
     sys::Plan p;
     p.title = "restore boot variables from " + source;
     p.notes = notes;
-    std::set<std::string> restored;
+    std::set<std::string> restored = skipped;
     for (const auto& v : entries) {
         restored.insert(v.id.name);
         const auto* old = s.find_name(v.id.name);

@@ -40,6 +40,107 @@ void check(ssize_t rc, const char* what) {
     if (rc < 0) throw Error(Exit::software, std::string("libefivar: ") + what + " failed: " + std::strerror(errno));
 }
 
+bool has_nul(ByteView node, std::size_t from) {
+    for (std::size_t i = from; i < node.size(); ++i)
+        if (node[i] == 0) return true;
+    return false;
+}
+
+/// True when libefivar 37's formatter for this node stays inside it. Its formatters read
+/// each node as its C struct (and strings with strlen), trusting the length field: a 4-byte
+/// HD() node makes it read 38 bytes past the node, a 4-byte File() node crashes it. The
+/// minimum sizes are the UEFI spec's (§10.3), checked by a guard-page test
+/// (tests/unit/efi_test.cpp, DevicePath.FormatterNeverReadsPastANode).
+bool formatter_safe(ByteView node) {
+    const std::uint8_t type = node[0], sub = node[1];
+    const std::size_t len = node.size();
+    auto at_least = [&](std::size_t n) { return len >= n; };
+    switch (type) {
+    case 0x01: // hardware
+        switch (sub) {
+        case 0x01: return at_least(6);
+        case 0x02: return at_least(5);
+        case 0x03: return at_least(24);
+        case 0x04: return at_least(20);
+        case 0x05: return at_least(8);
+        case 0x06: return at_least(13);
+        default: return true; // printed as hex
+        }
+    case 0x02: // ACPI
+        switch (sub) {
+        case 0x01: return at_least(12);
+        case 0x02: { // _HID, _UID, _CID, then three NUL-terminated strings
+            if (!at_least(19)) return false;
+            std::size_t nuls = 0;
+            for (std::size_t i = 16; i < len; ++i)
+                nuls += node[i] == 0;
+            return nuls >= 3 && node[len - 1] == 0;
+        }
+        case 0x03: return at_least(8);
+        default: return true;
+        }
+    case 0x03: // messaging
+        switch (sub) {
+        case 0x01: return at_least(8);
+        case 0x02: return at_least(8);
+        case 0x03: return at_least(24);
+        case 0x04: return at_least(16);
+        case 0x05: return at_least(6);
+        case 0x06: return at_least(8);
+        case 0x09: return at_least(48);
+        case 0x0a: { // vendor; two GUIDs carry a structure of their own
+            if (!at_least(20)) return false;
+            static const std::uint8_t uart[16] = {0x9d, 0x9a, 0x49, 0x37, 0x2f, 0x54, 0x89, 0x4c,
+                                                  0xa0, 0x26, 0x35, 0xda, 0x14, 0x20, 0x94, 0xe4};
+            static const std::uint8_t sas[16] = {0xb4, 0xdd, 0x87, 0xd4, 0x8b, 0x00, 0xd9, 0x11,
+                                                 0xaf, 0xdc, 0x00, 0x10, 0x83, 0xff, 0xca, 0x4d};
+            if (std::memcmp(&node[4], uart, 16) == 0) return at_least(24);
+            if (std::memcmp(&node[4], sas, 16) == 0) return at_least(44);
+            return true;
+        }
+        case 0x0b: return at_least(37);
+        case 0x0c: return at_least(27);
+        case 0x0d: return at_least(43); // UEFI 2.0 nodes; 2.3+ nodes are 60
+        case 0x0e: return at_least(19);
+        case 0x0f: return at_least(11);
+        case 0x10: return at_least(12) && len % 2 == 0; // libefivar needs a serial number here
+        case 0x11: return at_least(5);
+        case 0x12: return at_least(10);
+        case 0x13: return at_least(18);
+        case 0x14: return at_least(6);
+        case 0x15: return at_least(24);
+        case 0x16: return at_least(44); // libefivar 37 reads 44 bytes (the spec says 32)
+        case 0x17: return at_least(16);
+        case 0x18: return at_least(4);
+        case 0x19: return at_least(6);
+        case 0x1a: return at_least(5);
+        case 0x1b: return at_least(10);
+        case 0x1c: return at_least(36);
+        case 0x1d: return at_least(5);
+        case 0x1e: return at_least(11);
+        case 0x1f: return at_least(5) && (len - 5) % 16 == 0 && len > 5;
+        case 0x20: return at_least(20);
+        default: return true;
+        }
+    case 0x04: // media
+        switch (sub) {
+        case 0x01: return at_least(42);
+        case 0x02: return at_least(24);
+        case 0x03: return at_least(20);
+        case 0x04: return at_least(6) && len % 2 == 0;
+        case 0x05: return at_least(20);
+        case 0x06: return at_least(20);
+        case 0x07: return at_least(20);
+        case 0x08: return at_least(24);
+        case 0x09: return at_least(38);
+        default: return true;
+        }
+    case 0x05: // BIOS boot specification: device type, status, NUL-terminated description
+        return sub != 0x01 || (at_least(9) && has_nul(node, 8));
+    default: return true;
+    }
+}
+
 } // namespace
 
 std::string HardDrive::format_name() const {
@@ -65,6 +166,11 @@ std::string check_device_path(ByteView path) {
         if (off + len > path.size()) {
             std::snprintf(buf, sizeof buf, "node at offset %zu (length %zu) runs past the end of the %zu-byte path",
                           off, len, path.size());
+            return buf;
+        }
+        if (!formatter_safe(path.subspan(off, len))) {
+            std::snprintf(buf, sizeof buf, "node %02x/%02x at offset %zu is too short for its type (%zu bytes)", type,
+                          sub, off, len);
             return buf;
         }
         if (type == kEndType && sub == kEndEntire) {
@@ -98,12 +204,14 @@ std::string libefiboot_description(ByteView data, std::size_t desc_end) {
     return desc != nullptr ? reinterpret_cast<const char*>(desc) : "";
 }
 
-/// Every node at least 4 bytes long and inside the path (an End node is not required).
+/// Every node well-formed for libefivar's formatter and inside the path (an End node is
+/// not required: libefivar prints such a path, and so does efibootmgr).
 bool well_formed_nodes(ByteView path) {
     for (std::size_t off = 0; off < path.size();) {
         if (off + 4 > path.size()) return false;
         std::size_t len = le16(path, off + 2);
         if (len < 4 || off + len > path.size()) return false;
+        if (!formatter_safe(path.subspan(off, len))) return false;
         if (path[off] == kEndType && path[off + 1] == kEndEntire) return true;
         off += len;
     }
@@ -226,17 +334,22 @@ ParsedOption parse_load_option(ByteView data) {
 }
 
 Bytes LoadOption::serialize() const {
-    Bytes p = path, d = optional_data;
-    std::string desc = description;
-    auto dp = reinterpret_cast<efidp>(p.data());
-    auto* text = reinterpret_cast<unsigned char*>(desc.data());
-    ssize_t need = efi_loadopt_create(nullptr, 0, attributes, dp, static_cast<ssize_t>(p.size()), text,
-                                      d.empty() ? nullptr : d.data(), d.size());
-    check(need, "efi_loadopt_create");
-    Bytes out(static_cast<std::size_t>(need));
-    check(efi_loadopt_create(out.data(), need, attributes, dp, static_cast<ssize_t>(p.size()), text,
-                             d.empty() ? nullptr : d.data(), d.size()),
-          "efi_loadopt_create");
+    // Built here rather than with libefiboot's efi_loadopt_create(): libefiboot 37 encodes
+    // 3-byte UTF-8 characters wrongly (日本 became U+1DE5 U+1F2C), and a description must
+    // read back exactly as given.
+    if (path.size() > 0xffff) throw Error(Exit::usage, "device path longer than 65535 bytes");
+    Bytes desc = to_ucs2(description);
+    Bytes out;
+    out.reserve(6 + desc.size() + 2 + path.size() + optional_data.size());
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<std::uint8_t>((attributes >> (8 * i)) & 0xff));
+    out.push_back(static_cast<std::uint8_t>(path.size() & 0xff));
+    out.push_back(static_cast<std::uint8_t>(path.size() >> 8));
+    out.insert(out.end(), desc.begin(), desc.end());
+    out.push_back(0);
+    out.push_back(0);
+    out.insert(out.end(), path.begin(), path.end());
+    out.insert(out.end(), optional_data.begin(), optional_data.end());
     return out;
 }
 

@@ -1,3 +1,3 @@
 #include "bootsmith/grub/menu.hpp"
 
-namespace bootsmith::grub {} // to be written
+namespace bootsmith::grub {} // namespace bootsmith::grub

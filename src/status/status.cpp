@@ -2,6 +2,7 @@
 
 #include "bootsmith/efi/boot_manager.hpp"
 #include "bootsmith/error.hpp"
+#include "bootsmith/text.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -74,7 +75,7 @@ Status gather(const sys::System& sys) {
         s.efi.available = vars.available();
         if (!s.efi.available) return;
         auto state = efi::load_boot_state(vars);
-        s.efi.variables = vars.list().vars.size();
+        s.efi.variables = state.variables;
         s.efi.problems = state.problems;
         for (const auto& e : state.entries) {
             if (e.compliant()) s.efi.boot_entries.push_back(e.name);
@@ -214,7 +215,7 @@ std::string to_text(const Status& s, bool color) {
             if (s.efi.boot_current)
                 row("  current:    ",
                     "Boot" + *s.efi.boot_current +
-                        (s.efi.current_description.empty() ? "" : " (" + s.efi.current_description + ")"));
+                        (s.efi.current_description.empty() ? "" : " (" + printable(s.efi.current_description) + ")"));
             if (s.efi.boot_next) row("  next:       ", "Boot" + *s.efi.boot_next + " (once)");
             row("  order:      ", s.efi.boot_order ? join(*s.efi.boot_order, ",") : std::string("none"));
             if (s.efi.corrupt_entries > 0)

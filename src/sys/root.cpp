@@ -208,6 +208,9 @@ fs::path Root::resolve(std::string_view path, bool follow_last) const {
         std::string c = std::move(todo.front());
         todo.pop_front();
         if (c == "..") {
+            // The kernel would fail with ENOTDIR/ENOENT here; applying ".." lexically
+            // after a missing or non-directory component could step anywhere.
+            if (missing) throw Error(Exit::data, display(path) + ": '..' after a missing or non-directory component");
             if (done.empty())
                 throw Error(Exit::no_perm, display(path) + ": path leaves the root " + given_.native() +
                                                " (through '..' or a symbolic link)");
@@ -374,8 +377,11 @@ void Root::make_dirs(std::string_view path, mode_t mode) const {
         struct stat st {};
         if (::stat(cur.c_str(), &st) == 0) continue;
         op("mkdir", cur);
-        if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
+        if (::mkdir(cur.c_str(), mode) != 0) {
+            if (errno == EEXIST) continue;
             throw errno_error(errno, display(path), "create directory");
+        }
+        fsync_dir(cur.parent_path(), display(path)); // the new entry must survive a crash too
     }
     struct stat st {};
     if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
@@ -388,7 +394,10 @@ bool Root::create_dir(std::string_view path, mode_t mode) const {
     make_dirs(parent.empty() ? "/" : parent);
     fs::path target = resolve(p, false);
     op("mkdir", target);
-    if (::mkdir(target.c_str(), mode) == 0) return true;
+    if (::mkdir(target.c_str(), mode) == 0) {
+        fsync_dir(target.parent_path(), display(path));
+        return true;
+    }
     if (errno == EEXIST) return false;
     throw errno_error(errno, display(path), "create directory");
 }

@@ -35,10 +35,19 @@ System::System(const std::filesystem::path& root, VarBackend backend) : root_(ro
             }
         }
     }
-    if (backend == VarBackend::libefivar)
+    if (backend == VarBackend::libefivar) {
+        // libefivar reads the live firmware unless EFIVARFS_PATH points elsewhere: using it
+        // for another root would read and write this machine's variables instead.
+        const char* path = std::getenv("EFIVARFS_PATH");
+        if (!root_.is_live() && (path == nullptr || *path == '\0'))
+            throw Error(Exit::usage,
+                        "BOOTSMITH_EFIVARS=libefivar with --root " + root_.given().native() +
+                            " would use this machine's firmware variables",
+                        "set EFIVARFS_PATH to the root's efivars directory, or drop BOOTSMITH_EFIVARS");
         vars_ = make_libefivar_store();
-    else
+    } else {
         vars_ = make_directory_store(root_);
+    }
 }
 
 } // namespace bootsmith::sys

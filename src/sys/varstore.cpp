@@ -1,6 +1,7 @@
 #include "bootsmith/sys/varstore.hpp"
 
 #include "bootsmith/error.hpp"
+#include "bootsmith/text.hpp"
 
 #include "efivar_c.hpp"
 
@@ -189,7 +190,13 @@ public:
     void remove(const VarId& id) override { root_.remove(file(id)); }
 
 private:
-    std::string file(const VarId& id) const { return dir_ + "/" + id.file_name(); }
+    std::string file(const VarId& id) const {
+        // A variable name becomes a file name: it must not walk the directory tree.
+        if (id.name.empty() || id.name.find_first_of(std::string_view("/\0", 2)) != std::string::npos ||
+            id.name == "." || id.name == "..")
+            throw Error(Exit::data, "EFI variable name \"" + printable(id.name) + "\" cannot be a file name");
+        return dir_ + "/" + id.file_name();
+    }
 
     bool on_efivarfs() const {
         struct statfs sf {};

@@ -242,3 +242,19 @@ TEST(Cli, CompletionEngine) {
     EXPECT_NE(run({"__complete", "--", "status", "--"}).out.find("--json\t"), std::string::npos);
     EXPECT_EQ(run({"__complete", "--", "grub", ""}).out, ":none\n"); // not available yet
 }
+
+TEST(Cli, EveryCommandIsListedOnceInHelp) {
+    auto r = run({"--help"});
+    for (const char* cmd : {"status", "boot", "efibootmgr"}) {
+        std::size_t first = r.out.find("\n  " + std::string(cmd) + " ");
+        ASSERT_NE(first, std::string::npos) << cmd;
+        EXPECT_EQ(r.out.find("\n  " + std::string(cmd) + " ", first + 1), std::string::npos) << cmd << " twice";
+    }
+}
+
+TEST(Cli, LibefivarBackendIsRefusedForAnotherRoot) {
+    FixtureCopy f("debian12-uefi");
+    auto r = run({"--root", f.root.string(), "status"}, {"BOOTSMITH_EFIVARS=libefivar", "EFIVARFS_PATH="});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("this machine's firmware variables"), std::string::npos) << r.err;
+}

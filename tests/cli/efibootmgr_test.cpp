@@ -123,3 +123,20 @@ TEST(Efibootmgr, UnsupportedOptionsAndArgumentsAreRefused) {
     EXPECT_NE(unknown.err.find("unrecognized option '--bogus'"), std::string::npos) << unknown.err;
     EXPECT_EQ(run({"__complete", "--", "efibootmgr", "-"}).out, ":none\n");
 }
+
+TEST(Efibootmgr, AListingTakesNoLockAndWritesNothing) {
+    Root r;
+    auto before = bootsmith::test::snapshot(r.root);
+    EXPECT_EQ(r({"-v"}).status, 0);
+    EXPECT_EQ(bootsmith::test::snapshot(r.root), before);
+    EXPECT_FALSE(bootsmith::test::exists(r.root / "run/lock/bootsmith.lock"));
+}
+
+TEST(Efibootmgr, JsonReportsWhatWasApplied) {
+    Root r;
+    auto res = run({"--root", r.root.string(), "--json", "efibootmgr", "-t", "7"});
+    ASSERT_EQ(res.status, 0) << res.err;
+    auto j = nlohmann::json::parse(res.out);
+    EXPECT_EQ(j["applied"], true);
+    EXPECT_EQ(j["changes"][0]["name"], "Timeout");
+}

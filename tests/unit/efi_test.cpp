@@ -9,6 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
 using namespace bootsmith;
 using bootsmith::test::code_of;
 using bootsmith::test::TempDir;
@@ -379,4 +384,120 @@ TEST(BootEdits, BackupRestoreRoundTrip) {
     Json bad = backup;
     bad["variables"][0]["data_hex"] = "zz";
     EXPECT_EQ(code_of([&] { efi::plan_restore(m.state(), bad, "x"); }), Exit::data);
+}
+
+// libefivar's formatters read each node as its C struct; a node shorter than its type
+// must never reach them. Every node is placed so that it ends at a page followed by an
+// inaccessible one: a read past it crashes this test.
+TEST(DevicePath, FormatterNeverReadsPastANode) {
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    void* mem = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(mem, MAP_FAILED);
+    ASSERT_EQ(::mprotect(static_cast<char*>(mem) + page, page, PROT_NONE), 0);
+    auto* end = static_cast<std::uint8_t*>(mem) + page;
+    const Bytes uart = from_hex("9d9a49372f54894ca02635da142094e4");
+    const Bytes sas = from_hex("b4dd87d48b00d911afdc001083ffca4d");
+    std::size_t formatted = 0, refused = 0;
+    auto probe = [&](std::uint8_t type, std::uint8_t sub, std::size_t len, std::uint8_t fill, const Bytes* guid) {
+        std::uint8_t* node = end - len;
+        std::memset(node, fill, len);
+        node[0] = type;
+        node[1] = sub;
+        node[2] = static_cast<std::uint8_t>(len & 0xff);
+        node[3] = static_cast<std::uint8_t>(len >> 8);
+        if (guid != nullptr && len >= 20) std::memcpy(node + 4, guid->data(), 16);
+        efi::ByteView view(node, len);
+        auto text = efi::format_path(view);
+        (text ? formatted : refused) += 1;
+        (void)efi::describe_device_path(view);
+        (void)efi::check_device_path(view);
+    };
+    for (std::uint8_t type = 1; type <= 5; ++type)
+        for (std::uint8_t sub = 0; sub <= 0x21; ++sub)
+            for (std::size_t len = 4; len <= 72; ++len)
+                for (std::uint8_t fill : {0x00, 0x41, 0xff})
+                    probe(type, sub, len, fill, nullptr);
+    for (std::size_t len = 4; len <= 72; ++len)
+        for (std::uint8_t fill : {0x00, 0x41}) {
+            probe(3, 0x0a, len, fill, &uart);
+            probe(3, 0x0a, len, fill, &sas);
+        }
+    ::munmap(mem, 2 * page);
+    EXPECT_GT(formatted, 1000u);
+    EXPECT_GT(refused, 1000u);
+}
+
+TEST(DevicePath, ShortKnownNodesAreCorrupt) {
+    // The two crashes found in review: a 4-byte File() and a 4-byte HD() node.
+    auto file4 = from_hex("01000000"
+                          "0800"
+                          "4100"
+                          "0000"
+                          "04040400"
+                          "7fff0400");
+    auto hd4 = from_hex("01000000"
+                        "0800"
+                        "4100"
+                        "0000"
+                        "04010400"
+                        "7fff0400");
+    for (const auto& data : {file4, hd4}) {
+        auto p = efi::parse_load_option(data);
+        EXPECT_FALSE(p.option);
+        EXPECT_NE(p.error.find("too short for its type"), std::string::npos) << p.error;
+    }
+}
+
+TEST(LoadOption, DescriptionsOutsideLatin1RoundTrip) {
+    // libefiboot's encoder turned 日本 into U+1DE5 U+1F2C (found in review); ours must not.
+    efi::LoadOption o;
+    o.description = "Débian 日本 x";
+    o.path = efi::make_hd_file_path({1, 2048, 81920, 2, 2, "5f2b8c1a-3e47-4d6a-9b0c-7e8f9a1b2c3d"}, "\\x.efi");
+    auto p = efi::parse_load_option(o.serialize());
+    ASSERT_TRUE(p.option) << p.error;
+    EXPECT_EQ(p.option->description, "Débian 日本 x");
+    Bytes bytes = o.serialize();
+    EXPECT_EQ(hex(Bytes(bytes.begin() + 6, bytes.begin() + 10)), "4400e900"); // "Dé" in UCS-2
+}
+
+TEST(BootEdits, CreateNeverDuplicatesANumberInBootOrder) {
+    // BootOrder names 0001, whose variable is missing: the new entry takes number 1.
+    Machine m({var("BootOrder", u16s({0, 1, 2})), var("Boot0000", option("zero", "\\a.efi")),
+               var("Boot0002", option("two", "\\c.efi"))});
+    efi::CreateSpec spec;
+    spec.hd = {1, 2048, 81920, 2, 2, "5f2b8c1a-3e47-4d6a-9b0c-7e8f9a1b2c3d"};
+    spec.loader = "\\new.efi";
+    spec.label = "new";
+    std::uint16_t n = 0;
+    sys::apply(*m.sys, efi::plan_create(m.state(), spec, n));
+    EXPECT_EQ(n, 1);
+    EXPECT_EQ(*m.state().order, (std::vector<std::uint16_t> {1, 0, 2}));
+}
+
+TEST(BootEdits, RestoreKeepsEntriesThatAreCorruptInTheBackup) {
+    Machine m(
+        {var("BootOrder", u16s({0, 1})), var("Boot0000", option("zero", "\\a.efi")), var("Boot0001", Bytes {1, 0})});
+    Json backup = efi::make_backup(m.state());
+    auto p = efi::plan_restore(m.state(), backup, "b.json");
+    EXPECT_TRUE(p.empty()) << change_names(p).size(); // nothing to do; above all, Boot0001 stays
+    EXPECT_EQ(p.notes.size(), 1u);
+}
+
+TEST(BootEdits, RestoreRefusesMalformedBackupsAsData) {
+    Machine m({var("Boot0000", option("zero", "\\a.efi"))});
+    Json good = efi::make_backup(m.state());
+    auto bad = [&](const std::function<void(Json&)>& f) {
+        Json j = good;
+        f(j);
+        return code_of([&] { efi::plan_restore(m.state(), j, "b.json"); });
+    };
+    EXPECT_EQ(bad([](Json& j) { j["schema"] = 1; }), Exit::data);
+    EXPECT_EQ(bad([](Json& j) { j["variables"][0]["guid"] = 7; }), Exit::data);
+    EXPECT_EQ(bad([](Json& j) { j["variables"][0]["name"] = "BootOrderX"; }), Exit::data);
+    // A name that would walk out of the variable directory never reaches the file system.
+    Json escape = good;
+    escape["variables"][0]["name"] = "Boot0000/../../../../etc/cron.d/evil";
+    auto p = efi::plan_restore(m.state(), escape, "b.json");
+    EXPECT_EQ(code_of([&] { sys::apply(*m.sys, p); }), Exit::data);
+    EXPECT_FALSE(test::exists(m.dir / "etc/cron.d"));
 }

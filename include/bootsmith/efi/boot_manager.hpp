@@ -42,6 +42,7 @@ struct BootState {
     std::optional<std::vector<std::uint16_t>> order; ///< nullopt: absent or unreadable
     std::vector<BootEntry> entries;                  ///< sorted by variable name (C locale)
     std::vector<std::string> problems;               ///< unreadable variables, stray files
+    std::size_t variables = 0;                       ///< all variables of the store, any GUID
 
     const BootEntry* find(std::uint16_t number) const;
     const BootEntry* find_name(std::string_view name) const;
@@ -95,7 +96,10 @@ std::uint16_t first_free_number(const BootState& s);
 /// New Boot#### first, then BootOrder naming it.
 sys::Plan plan_create(const BootState& s, const CreateSpec& spec, std::uint16_t& number);
 /// BootNext (if it names one), then BootOrder without them, then the variables.
-sys::Plan plan_delete(const BootState& s, const std::vector<const BootEntry*>& entries, bool force);
+/// `loose_numbers`: a look-alike name (Boot000a) also takes its number out of BootOrder and
+/// BootNext, as efibootmgr does.
+sys::Plan plan_delete(const BootState& s, const std::vector<const BootEntry*>& entries, bool force,
+                      bool loose_numbers = false);
 sys::Plan plan_set_active(const BootState& s, const std::vector<const BootEntry*>& entries, bool active);
 sys::Plan plan_rename(const BootState& s, const BootEntry& e, const std::string& label);
 sys::Plan plan_set_data(const BootState& s, const BootEntry& e, const Bytes& data);
@@ -119,6 +123,12 @@ sys::Plan plan_restore(const BootState& s, const Json& backup, const std::string
 
 sys::Variable u16_variable(const std::string& name, std::uint16_t value, const std::optional<sys::Variable>& old);
 sys::Variable order_variable(const std::vector<std::uint16_t>& order, const std::optional<sys::Variable>& old);
+/// Adds the BootOrder change to `p`: an empty order deletes BootOrder (an empty efivarfs
+/// write is a delete anyway), otherwise one write of the whole list.
+void set_boot_order(sys::Plan& p, const BootState& s, const std::vector<std::uint16_t>& order,
+                    const std::string& reason);
+/// The u16 values in a variable's bytes (an odd last byte is ignored, as firmware does).
+std::vector<std::uint16_t> u16_list(const std::vector<std::uint8_t>& data);
 /// The entry's variable with the ACTIVE bit set or cleared (bytes otherwise untouched).
 sys::Variable with_active(const BootEntry& e, bool active);
 

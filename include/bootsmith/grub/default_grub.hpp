@@ -20,11 +20,11 @@ struct Assignment {
     std::size_t begin = 0;       ///< byte offset of the whole assignment word ("KEY=…") in the text
     std::size_t value_begin = 0; ///< byte span of the value as written (quotes included)
     std::size_t value_end = 0;
-    std::string raw;             ///< the value as written, e.g. "\"quiet splash\""
+    std::string raw;                  ///< the value as written, e.g. "\"quiet splash\""
     std::optional<std::string> value; ///< what sh makes of it; nullopt when it needs a shell
-    std::string dynamic_reason;  ///< why value is nullopt: "command substitution", "inside if", …
-    bool exported = false;       ///< `export KEY=…`, or a later `export KEY`
-    bool top_level = true;       ///< not inside if/case/while/for/a function/a subshell
+    std::string dynamic_reason;       ///< why value is nullopt: "command substitution", "inside if", …
+    bool exported = false;            ///< `export KEY=…`, or a later `export KEY`
+    bool top_level = true;            ///< not inside if/case/while/for/a function/a subshell
 };
 
 /// Variables known so far while sourcing files in order (key → value, nullopt = dynamic).

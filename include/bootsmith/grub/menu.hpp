@@ -13,15 +13,15 @@ namespace bootsmith::grub {
 /// A menuentry or submenu, with where it sits in the menu.
 struct MenuEntry {
     std::string title;
-    std::string id;                ///< --id (or $menuentry_id_option), else the title
+    std::string id; ///< --id (or $menuentry_id_option), else the title
     bool submenu = false;
     std::vector<std::string> classes;
     std::optional<std::string> users; ///< --users; nullopt when absent
     bool unrestricted = false;
-    std::string index_path;        ///< "1>2": indices from 0 at each level
-    std::string id_path;           ///< ids joined by '>' ('>' inside an id doubled), as GRUB's $chosen
-    std::size_t line = 0;          ///< 1-based line of the menuentry/submenu word
-    bool conditional = false;      ///< defined inside if/while/for/function: may not appear at boot
+    std::string index_path;                ///< "1>2": indices from 0 at each level
+    std::string id_path;                   ///< ids joined by '>' ('>' inside an id doubled), as GRUB's $chosen
+    std::size_t line = 0;                  ///< 1-based line of the menuentry/submenu word
+    bool conditional = false;              ///< defined inside if/while/for/function: may not appear at boot
     std::optional<std::string> linux;      ///< kernel path of the first linux/linuxefi/linux16 command
     std::optional<std::string> linux_args; ///< its arguments as written, joined by single spaces
     std::vector<std::string> initrd;       ///< paths of the initrd/initrdefi/initrd16 command
