@@ -10,7 +10,7 @@
 #include "bootsmith/error.hpp"
 #include "bootsmith/text.hpp"
 
-#include <map>
+#include <unordered_map>
 
 namespace bootsmith::grub {
 
@@ -124,7 +124,7 @@ std::size_t find_line(std::string_view b, std::string_view name, std::size_t bou
 
 /// A raw NAME=VALUE line as grub_envblk_iterate sees it: byte offsets into the block.
 struct RawVar {
-    std::size_t start, eq, end; ///< line start, the '=', the newline ending the value
+    std::size_t start = 0, eq = 0, end = 0; ///< line start, the '=', the newline ending the value
 };
 
 /// How iteration ended: at the end of the block, or on text it could not read.
@@ -359,37 +359,40 @@ std::vector<std::string> EnvBlock::warnings() const {
         }
     };
     Kind joined, nul, dup;
+    // Names are counted as views into the block (cut at NUL, as GRUB sees them): a garbage block
+    // may hold many thousands of variables, and only the duplicates are ever decoded.
     struct Seen {
         std::size_t count = 0;
-        std::string last;
+        RawVar last;
     };
-    std::map<std::string, Seen> names;
-    std::vector<std::string> order;
+    std::unordered_map<std::string_view, Seen> names;
+    std::vector<std::string_view> order;
     bool bad_env_block = false;
     std::size_t stop = 0;
+    const std::string_view b = bytes_;
     const Tail tail = iterate(
-        bytes_,
+        b,
         [&](const RawVar& v) {
-            const std::string_view raw_name(bytes_.data() + v.start, v.eq - v.start);
-            const std::string_view raw_value(bytes_.data() + v.eq + 1, v.end - v.eq - 1);
+            const std::string_view raw_name = b.substr(v.start, v.eq - v.start);
+            const std::string_view raw_value = b.substr(v.eq + 1, v.end - v.eq - 1);
             if (const std::size_t nl = raw_name.find('\n'); nl != npos)
                 joined.add(w + ": the line '" + shown(raw_name.substr(0, nl)) +
                            "' has no '=', so GRUB reads it and the next line as one variable named '" +
                            shown(raw_name) + "'");
             if (raw_name.find('\0') != npos || raw_value.find('\0') != npos)
                 nul.add(w + ": variable '" + shown(raw_name) + "' contains a NUL byte; GRUB cuts it there");
-            EnvVar var = decode(bytes_, v);
-            if (var.name == "env_block" && !valid_env_block(var.value)) bad_env_block = true;
-            Seen& s = names[var.name];
-            if (s.count++ == 0) order.push_back(var.name);
-            s.last = std::move(var.value);
+            const std::string_view name = raw_name.substr(0, raw_name.find('\0'));
+            if (name == "env_block" && !valid_env_block(decode(b, v).value)) bad_env_block = true;
+            Seen& s = names[name];
+            if (s.count++ == 0) order.push_back(name);
+            s.last = v;
         },
         &stop);
-    for (const std::string& n : order) {
+    for (const std::string_view n : order) {
         const Seen& s = names[n];
         if (s.count > 1)
             dup.add(w + ": '" + shown(n) + "' is assigned " + std::to_string(s.count) +
-                    " times; GRUB uses the last ('" + shown(s.last) +
+                    " times; GRUB uses the last ('" + shown(decode(b, s.last).value) +
                     "'), grub-editenv set and unset change the first");
     }
     for (auto [kind, what] : {std::pair {&joined, "lines without '='"}, std::pair {&nul, "variables with a NUL byte"},
