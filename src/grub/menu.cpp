@@ -156,6 +156,13 @@ bool is_plain(char c) {
     return kPlain[static_cast<unsigned char>(c)];
 }
 
+/// Whether a word holds quotes, escapes or variables (else its text is its value).
+bool needs_evaluation(std::string_view w) {
+    for (char c : w)
+        if (c == '\\' || c == '\'' || c == '"' || c == '$') return true;
+    return false;
+}
+
 /// Length of the variable reference at s[i] == '$' (`$name`, `${name}`, `$12`, `${12}`, `$?`,
 /// `${?}`, … — yylex.l VARIABLE, also what the VAR state accepts inside "…"); 0 when none.
 std::size_t var_length(std::string_view s, std::size_t i) {
@@ -327,9 +334,9 @@ Token Lexer::word(Token t) {
     t.end = static_cast<u32>(q);
     t.last_line = line_;
     t.kind = name ? T::Name : T::Word;
-    if (name && w.size() <= 8 && w[0] >= 'c' && w[0] <= 'w') {
+    if (name && w.size() >= 2 && w.size() <= 8 && w[0] >= 'c' && w[0] <= 'w') {
         for (const auto& k : kKeywords)
-            if (k.text == w) t.kind = k.kind;
+            if (k.text.size() == w.size() && k.text[0] == w[0] && k.text == w) t.kind = k.kind;
     } else if (w.size() == 2 && (w == "[[" || w == "]]")) {
         t.kind = w[0] == '[' ? T::LBrackets : T::RBrackets;
     }
@@ -372,7 +379,7 @@ std::string_view single_var(std::string_view raw) {
 
 Word evaluate(std::string_view raw) {
     Word w;
-    if (raw.find_first_of("\\'\"$") == std::string_view::npos) {
+    if (!needs_evaluation(raw)) {
         w.value.assign(raw);
         return w;
     }
@@ -427,8 +434,11 @@ Word evaluate(std::string_view raw) {
             out.append(raw.substr(i, v));
             i += v;
         } else {
-            out += c;
-            ++i;
+            std::size_t j = i + 1;
+            while (j < n && raw[j] != '\\' && raw[j] != '\'' && raw[j] != '"' && raw[j] != '$')
+                ++j;
+            out.append(raw.substr(i, j - i));
+            i = j;
         }
     }
     return w;
@@ -944,7 +954,7 @@ void Parser::act(const Ctx& ctx, std::size_t mark, bool has_block, Ctx& body) {
     const std::size_t argc = words_.size() - mark - 1;
     // The command's name: its text, unless quotes or escapes make evaluation necessary.
     const std::string_view raw = text(words_[mark]);
-    const bool plain = raw.find_first_of("\\'\"$") == std::string_view::npos;
+    const bool plain = !needs_evaluation(raw);
     const std::string evaluated = plain ? std::string() : evaluate(raw).value;
     const std::string_view cmd = plain ? raw : std::string_view(evaluated);
     auto arg = [&](std::size_t i) { return evaluate(text(words_[mark + 1 + i])); };
@@ -954,6 +964,17 @@ void Parser::act(const Ctx& ctx, std::size_t mark, bool has_block, Ctx& body) {
         for (std::size_t i = 0; i < argc && i < 8; ++i)
             capture_->push_back(arg(i).value);
         capture_ = nullptr;
+    }
+    switch (cmd.empty() ? '\0' : cmd[0]) {
+    case 'm': // menuentry
+    case 's': // submenu, set
+    case 'l': // linux…
+    case 'i': // initrd…
+    case 'b': // blscfg
+    case 'd': // default=…
+    case 'u': // unset
+        break;
+    default: return;
     }
 
     if (cmd == "menuentry" || cmd == "submenu") {
