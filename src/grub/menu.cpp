@@ -26,6 +26,13 @@
 //   of the offending token.
 // * Words. Quotes and escapes are removed the way GRUB's lexer does; variable references
 //   (`$x`, `${x}`) are kept as written, since nothing is executed.
+// * Limits (hostile input): a file over 32 MiB is not parsed; at most 1000 syntax errors are
+//   listed (then one line counting the rest); the menu model stops at 50,000 entries or 16 MiB
+//   of entry paths. These three add a "line N: limit: …" diagnostic although GRUB would not
+//   call them syntax errors; nothing a real grub.cfg does comes near them.
+// * `default` is resolved as a 64-bit GRUB does (x86_64-efi): grub_strtoul's unsigned long is
+//   cast to int, so 4294967297 selects entry 1; a 32-bit GRUB (i386-pc) refuses numbers over
+//   2^32-1 and boots entry 0.
 #include "bootsmith/grub/menu.hpp"
 
 #include <algorithm>
@@ -555,7 +562,6 @@ private:
     Token tok_;
 
     // The error that ended the current chunk.
-    bool failed_ = false;
     Token error_token_;
     u32 error_line_ = 0;
     std::string error_message_;
@@ -593,7 +599,6 @@ void Parser::rollback() {
 }
 
 bool Parser::fail(const Token& at, u32 line, std::string message) {
-    failed_ = true;
     error_token_ = at;
     error_line_ = line;
     error_message_ = std::move(message);
@@ -670,7 +675,6 @@ void Parser::run() {
         }
         rollback();
         lex_.resume_after(error_token_);
-        failed_ = false;
         open_.clear();
         words_.clear();
         capture_ = nullptr;
