@@ -248,7 +248,9 @@ const std::vector<Command>& commands() {
         std::vector<Command> t;
         t.push_back(status_command());
         t.push_back(boot_command());
+        t.push_back(grub_command());
         t.push_back(efibootmgr_command());
+        t.push_back(grub_editenv_command());
         for (auto& g : pending_groups())
             t.push_back(std::move(g));
         t.push_back(complete_command());

@@ -1,6 +1,8 @@
 #include "bootsmith/status/status.hpp"
 
 #include "bootsmith/efi/boot_manager.hpp"
+#include "bootsmith/grub/grubenv.hpp"
+#include "bootsmith/grub/menu.hpp"
 #include "bootsmith/error.hpp"
 #include "bootsmith/text.hpp"
 
@@ -151,6 +153,46 @@ Status gather(const sys::System& sys) {
     if (bls) s.loaders.emplace_back("bls");
 
     survey(s, [&] {
+        std::optional<grub::Menu> menu;
+        for (const char* cfg : {"/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"})
+            if (root.is_file(cfg)) {
+                s.grub.config = cfg;
+                menu = grub::parse_menu(root.read_required(cfg, 16u << 20));
+                break;
+            }
+        auto choice = [&](const std::string& value) {
+            Status::GrubChoice c {value, std::nullopt, ""};
+            if (menu) {
+                auto sel = grub::resolve_default(*menu, value);
+                if (sel.entry != nullptr && !sel.fell_back) {
+                    c.title = sel.entry->title;
+                    c.index_path = sel.index_path;
+                }
+            }
+            return c;
+        };
+        std::string envpath = grub::default_grubenv_path(root);
+        std::optional<grub::EnvBlock> env;
+        if (auto bytes = root.read(envpath, 1u << 20)) {
+            s.grub.grubenv = envpath;
+            env = grub::EnvBlock::parse(std::move(*bytes), root.display(envpath));
+            if (auto v = env->get("saved_entry")) s.grub.saved_entry = choice(*v);
+            if (auto v = env->get("next_entry"); v && !v->empty()) s.grub.next_entry = choice(*v);
+        }
+        if (!menu) return;
+        if (menu->uses_next_entry && s.grub.next_entry) {
+            s.grub.effective = s.grub.next_entry;
+            s.grub.effective_source = "next_entry";
+        } else if (menu->default_from_saved_entry) {
+            s.grub.effective = choice(s.grub.saved_entry ? s.grub.saved_entry->value : "0");
+            s.grub.effective_source = "saved_entry";
+        } else {
+            s.grub.effective = choice(menu->default_value.value_or("0"));
+            s.grub.effective_source = menu->default_value ? "set default" : "first entry";
+        }
+    });
+
+    survey(s, [&] {
         for (const auto& e : root.list("/boot"))
             if (e.name.rfind("vmlinuz-", 0) == 0 && e.name.size() > 8) s.kernels.push_back(e.name.substr(8));
     });
@@ -185,6 +227,18 @@ Json to_json(const Status& s) {
     j["boot_loader"] = {{"detected", s.loaders}, {"files", files}};
     j["esp"] = {{"mount_point", s.esp.mount_point.empty() ? Json(nullptr) : Json(s.esp.mount_point)},
                 {"binaries", s.esp.binaries}};
+    auto choice = [](const std::optional<Status::GrubChoice>& c) -> Json {
+        if (!c) return nullptr;
+        return {{"value", c->value},
+                {"title", c->title ? Json(*c->title) : Json(nullptr)},
+                {"index_path", c->index_path.empty() ? Json(nullptr) : Json(c->index_path)}};
+    };
+    j["grub"] = {{"config", s.grub.config.empty() ? Json(nullptr) : Json(s.grub.config)},
+                 {"grubenv", s.grub.grubenv.empty() ? Json(nullptr) : Json(s.grub.grubenv)},
+                 {"saved_entry", choice(s.grub.saved_entry)},
+                 {"next_entry", choice(s.grub.next_entry)},
+                 {"default", choice(s.grub.effective)},
+                 {"default_source", s.grub.effective_source.empty() ? Json(nullptr) : Json(s.grub.effective_source)}};
     j["kernels"] = {{"count", s.kernels.size()}, {"versions", s.kernels}};
     j["problems"] = s.problems;
     return j;
@@ -231,6 +285,14 @@ std::string to_text(const Status& s, bool color) {
         row("ESP:          ", s.esp.mount_point + ": " + std::to_string(s.esp.binaries.size()) + " EFI binaries");
     for (const auto& e : s.esp.binaries)
         row("  binary:     ", e);
+    auto choice_text = [](const Status::GrubChoice& c) {
+        return "\"" + printable(c.value) + "\"" +
+               (c.title ? " = " + printable(*c.title) : std::string(" (matches no entry)"));
+    };
+    if (s.grub.effective)
+        row("GRUB default: ", choice_text(*s.grub.effective) + "   [" + s.grub.effective_source + "]");
+    if (s.grub.saved_entry) row("  saved:      ", choice_text(*s.grub.saved_entry));
+    if (s.grub.next_entry) row("  next:       ", choice_text(*s.grub.next_entry) + " (once)");
     row("Kernels:      ", std::to_string(s.kernels.size()) + (s.kernels.empty() ? "" : ": " + join(s.kernels, " ")));
     for (const auto& p : s.problems)
         row("Problem:      ", p);

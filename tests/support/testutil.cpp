@@ -82,6 +82,23 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
     return out;
 }
 
+std::string tree_diff(const std::map<std::string, std::string>& before,
+                      const std::map<std::string, std::string>& after) {
+    auto ignored = [](const std::string& k) { return k == "run" || k == "run/lock" || k == "run/lock/bootsmith.lock"; };
+    std::string out;
+    for (const auto& [k, v] : before) {
+        if (ignored(k)) continue;
+        auto it = after.find(k);
+        if (it == after.end())
+            out += "removed: " + k + "\n";
+        else if (it->second != v)
+            out += "changed: " + k + "\n";
+    }
+    for (const auto& [k, v] : after)
+        if (!ignored(k) && !before.count(k)) out += "added: " + k + "\n";
+    return out;
+}
+
 void copy_tree(const fs::path& from, const fs::path& to) {
     fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
 }
@@ -134,7 +151,9 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, co
     posix_spawn_file_actions_init(&fa);
     redirect(&fa);
     pid_t pid = -1;
-    int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+    int rc = program.find('/') == std::string::npos
+                 ? posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data())
+                 : posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
     return pid;

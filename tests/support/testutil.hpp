@@ -49,6 +49,11 @@ bool exists(const std::filesystem::path& p);
 /// Two snapshots are equal iff nothing under the tree changed (bytes, modes, owners, links).
 std::map<std::string, std::string> snapshot(const std::filesystem::path& dir);
 
+/// What differs between two snapshots, one line per path ("" when they are equal). The
+/// lock file (run/lock/bootsmith.lock) is runtime state, not content, and is left out.
+std::string tree_diff(const std::map<std::string, std::string>& before,
+                      const std::map<std::string, std::string>& after);
+
 /// Copies a tree, keeping symlinks as symlinks (like cp -a).
 void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to);
 

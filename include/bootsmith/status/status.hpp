@@ -44,6 +44,20 @@ struct Status {
         std::vector<std::string> binaries; ///< *.efi under <mount>/EFI, system paths
     } esp;
 
+    /// GRUB's saved and one-shot default (grubenv) and what they select in grub.cfg.
+    struct GrubChoice {
+        std::string value;                ///< as stored, e.g. "1>2" or an id path
+        std::optional<std::string> title; ///< the menu entry it selects (nullopt: none / no grub.cfg)
+        std::string index_path;
+    };
+    struct Grub {
+        std::string grubenv; ///< system path; "" when there is none
+        std::string config;  ///< grub.cfg; "" when there is none
+        std::optional<GrubChoice> saved_entry, next_entry;
+        std::optional<GrubChoice> effective; ///< what boots by default
+        std::string effective_source;        ///< "next_entry", "saved_entry", "set default", "first entry"
+    } grub;
+
     std::vector<std::string> kernels;  ///< versions from /boot/vmlinuz-*
     std::vector<std::string> problems; ///< anything that could not be read
 };
