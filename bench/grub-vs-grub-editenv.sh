@@ -59,6 +59,9 @@ $check && args=(--target 0.91)
 entries=$(grep -c '^\s*menuentry' "$root/boot/grub/grub.cfg")
 "$here/compare.sh" --note "grub.cfg with $entries menu entries; 'other' is grub-script-check (syntax only), for scale" \
     grub-menu-2000 \
+    -- "$bootsmith" --root "$root" grub menu \
+    -- grub-script-check "$root/boot/grub/grub.cfg" || status=1
+"$here/compare.sh" --note "the same menu as JSON (no target: reported for scale)" grub-menu-2000-json \
     -- "$bootsmith" --root "$root" grub menu --json \
     -- grub-script-check "$root/boot/grub/grub.cfg" || status=1
 result=${BENCH_RESULTS:-$here/results}/grub-menu-2000.json

@@ -383,7 +383,7 @@ Json entry_tree_json(const std::vector<grub::MenuEntry>& entries) {
                   {"linux_args", e.linux_args ? Json(*e.linux_args) : Json(nullptr)},
                   {"initrd", e.initrd}};
         if (e.submenu) j["children"] = entry_tree_json(e.children);
-        out.push_back(j);
+        out.push_back(std::move(j));
     }
     return out;
 }

@@ -219,3 +219,22 @@ TEST(Grub, EveryMutationHasADryRun) {
     }
     EXPECT_EQ(bootsmith::test::snapshot(r.root), before);
 }
+
+TEST(Grub, StatusShowsTheSavedAndNextDefault) {
+    Root r;
+    auto j = json::parse(r({"status", "--json"}).out);
+    EXPECT_EQ(j["grub"]["config"], "/boot/grub/grub.cfg");
+    EXPECT_EQ(j["grub"]["default"]["title"], "Debian GNU/Linux");
+    EXPECT_EQ(j["grub"]["default_source"], "set default");
+    EXPECT_TRUE(j["grub"]["saved_entry"].is_null());
+    ASSERT_EQ(r({"grub", "default", "1>2"}).status, 0);
+    ASSERT_EQ(r({"grub", "next", "1>1"}).status, 0);
+    j = json::parse(r({"status", "--json"}).out);
+    EXPECT_EQ(j["grub"]["saved_entry"]["title"], "Debian GNU/Linux, with Linux 6.1.0-10-amd64");
+    EXPECT_EQ(j["grub"]["next_entry"]["index_path"], "1>1");
+    EXPECT_EQ(j["grub"]["default_source"], "next_entry"); // the Debian grub.cfg reads next_entry
+    auto text = r({"status"}).out;
+    EXPECT_NE(text.find("next:       \"1>1\" = Debian GNU/Linux, with Linux 6.1.0-13-amd64 (recovery mode) (once)"),
+              std::string::npos)
+        << text;
+}
