@@ -106,6 +106,8 @@ comp_common_checks() {
     expect_nothing "command not available yet" "bootsmith kernel "
     expect_offers "verbs of a group" "bootsmith boot " "list show create delete order next timeout" "status"
     expect_exactly "verb prefix" "bootsmith boot ren" rename
+    expect_offers "grub verbs" "bootsmith grub " "env config cmdline menu default next" "list"
+    expect_offers "grub env actions" "bootsmith grub env " "list get set unset create" "menu"
     expect_offers "entry numbers from the root's variables" \
         "bootsmith --root $BINDIR/fixtures/debian12-uefi boot show " "0000 0001 0002" "0003"
     # The first word is the binary asked, wherever it is: here by path, with a decoy
