@@ -1085,7 +1085,7 @@ std::vector<std::string> hostile_values(const std::string& marker) {
             ")",
             "(",
             "<<EOF",
-            ">/tmp/x",
+            ">pwned",
             " ",
             "  lead and trail  ",
             "\t",
@@ -1158,9 +1158,11 @@ TEST(DefaultGrubProof, HostileValuesInEveryFileSourceToExactlyThatValue) {
     std::vector<Edit> edits;
     std::vector<Job> jobs;
     std::size_t refused = 0, n = 0;
+    std::vector<DefaultGrubFile> parsed;
     for (std::size_t si = 0; si < sources.size(); ++si) {
         const auto& src = sources[si];
-        auto f = DefaultGrubFile::parse(src.text, src.name);
+        parsed.push_back(DefaultGrubFile::parse(src.text, src.name));
+        const DefaultGrubFile& f = parsed.back();
         write_file(sandbox / ("o" + std::to_string(si)), src.text);
         std::set<std::string> keyset = {"GRUB_NEW_KEY"};
         for (const auto& a : f.assignments())
@@ -1215,7 +1217,7 @@ TEST(DefaultGrubProof, HostileValuesInEveryFileSourceToExactlyThatValue) {
         ASSERT_TRUE(got.at(e.key).has_value()) << src.name << " " << e.key;
         EXPECT_EQ(*got.at(e.key), e.value) << src.name << " " << e.key;
         // (b) every other key unchanged (unless its value is built from this key)
-        auto f = DefaultGrubFile::parse(src.text, src.name);
+        const DefaultGrubFile& f = parsed[e.source];
         for (const auto& [k, v] : got) {
             if (k == e.key) continue;
             bool uses = false; // $$ is another number in another shell
@@ -1248,7 +1250,6 @@ TEST(DefaultGrubProof, HostileValuesInEveryFileSourceToExactlyThatValue) {
     // (d) nothing ran
     EXPECT_FALSE(fs::exists(sandbox / "pwned"));
     EXPECT_FALSE(fs::exists(marker));
-    EXPECT_FALSE(fs::exists("/tmp/x"));
     EXPECT_GT(proven, 10000u);
     std::printf("[ proof ] %zu hostile values x %zu files: %zu edits sourced by /bin/sh and proven (a)-(d); "
                 "%zu keys refused as computed by the shell; %zu other-key checks skipped as they use the key\n",
