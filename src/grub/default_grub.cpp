@@ -1537,12 +1537,13 @@ private:
         bool is_export = name == "export";
         Ctx dc = is_export ? c : nest(c, Mode::cond, "declared with `" + name + "' (line " + line(pos) + ")");
         std::vector<VarInfo> values(n.words.size());
-        for (std::size_t i = first + 1; i < n.words.size(); ++i)
+        for (std::size_t i = first + 1; i < n.words.size(); ++i) { // expansions first, in order
             if (n.words[i].assignment) values[i] = value_of(n.words[i], true);
+            word_effects(n.words[i], c);
+        }
         bool options_done = false;
         for (std::size_t i = first + 1; i < n.words.size(); ++i) {
             const Word& w = n.words[i];
-            word_effects(w, c);
             if (w.assignment) {
                 options_done = true;
                 record(w, dc, std::move(values[i]), is_export, ci, i);
