@@ -3,9 +3,11 @@
 //
 // The file is parsed into a small syntax tree (lists, and-or lists, pipelines, simple and
 // compound commands, words made of literal, parameter and "dynamic" parts) with the byte
-// span of every word. Nothing is executed. A second pass walks the tree in execution order
-// and tracks what sh would know: each variable's value or why it is unknown, functions, and
-// the commands after which nothing can be claimed any more (`.`, `eval`, `exit`, …).
+// span of every word. Words are read by a port of dash's readtoken1()/parsesub() and the
+// grammar follows dash's parser, so a file parses here exactly when `sh -n` accepts it
+// (checked on thousands of mutated files by the unit tests). Nothing is executed. A second pass walks the tree in
+// execution order and tracks what sh would know: each variable's value or why it is unknown, functions, and the
+// commands after which nothing can be claimed any more (`.`, `eval`, `exit`, …).
 //
 // Modes: an assignment runs unconditionally at the top level (top), may or may not run
 // (cond: inside if/while/for/case, after && or ||, a prefix of a command), runs only when a
@@ -17,6 +19,7 @@
 #include "bootsmith/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -37,10 +40,6 @@ bool name_char(char c) {
 }
 bool is_blank(char c) {
     return c == ' ' || c == '\t';
-}
-bool is_meta(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' || c == '|' || c == '<' || c == '>' || c == '(' ||
-           c == ')';
 }
 
 bool valid_name(std::string_view s) {
@@ -69,11 +68,11 @@ private:
 // Syntax tree
 // ------------------------------------------------------------------------------------------
 
-/// What expanding a word may do to the shell besides producing text.
+/// What expanding a word may do to the shell besides producing text (assignments by
+/// ${X=…} and $((X=…)) are listed in Word::touched).
 enum class Effect : std::uint8_t {
     none,
-    assigns, ///< may assign any variable (expansions in a here-document)
-    may_stop ///< may end the shell (`${X?}`, arithmetic errors)
+    may_stop ///< may end the shell (`${X?}`, a bad substitution, an arithmetic error)
 };
 
 struct Part {
@@ -113,10 +112,6 @@ struct Word {
             effect_what = std::move(what);
             effect_pos = pos;
         }
-    }
-    void merge_effects(const Word& o) {
-        note(o.effect, o.effect_what, o.effect_pos);
-        touched.insert(touched.end(), o.touched.begin(), o.touched.end());
     }
     /// The text when the word is only literal characters (quoted or not).
     std::optional<std::string> literal() const {
@@ -162,8 +157,7 @@ struct Node {
     std::vector<Word> words;       ///< simple: its words; for: the list; case: the subject
     std::vector<Word> other_words; ///< redirection targets, case patterns
     bool redirected = false;
-    Effect heredoc_effect = Effect::none;
-    std::size_t heredoc_pos = 0;
+    Word heredoc_word; ///< effects of the expansions in its here-documents
 };
 
 // ------------------------------------------------------------------------------------------
@@ -206,9 +200,8 @@ private:
     };
 
     [[noreturn]] void fail(std::size_t pos, const std::string& msg) const {
-        throw Error(Exit::data, path_ + ":" + std::to_string(lines_.line(pos)) + ": " + msg);
+        throw Error(Exit::data, path_ + ":" + std::to_string(line_base_ + lines_.line(pos) - 1) + ": " + msg);
     }
-    std::string line_of(std::size_t pos) const { return std::to_string(lines_.line(pos)); }
 
     static std::string describe(const Tok& tk) {
         switch (tk.type) {
@@ -305,10 +298,7 @@ private:
         tk.text = std::string(1, c);
         switch (c) {
         case ';':
-            if (next_is(';'))
-                tk.text = next_is('&') ? ";;&" : ";;";
-            else if (next_is('&'))
-                tk.text = ";&";
+            if (next_is(';')) tk.text = ";;";
             break;
         case '&':
             if (next_is('&')) tk.text = "&&";
@@ -343,322 +333,263 @@ private:
                op == "<>" || op == ">|";
     }
 
+    // --- words: a port of dash's readtoken1() and parsesub() --------------------------------
+    //
+    // A word is read by a small machine with a stack of syntaxes (unquoted, "…", '…',
+    // arithmetic), exactly as dash reads it, so that every word ends where dash ends it.
+    // Characters outside any ${…}/$((…)) become the word's parts; what is inside them only
+    // makes the part dynamic (and may have effects: ${X=…} assigns, ${X?} and bad
+    // substitutions end the shell).
+
+    enum class Syn : std::uint8_t { base, dq, sq, ari };
+    enum class Cls : std::uint8_t { nl, word, back, squote, dquote, endquote, var, endvar, lp, rp, bquote, spcl };
+    struct SynEntry {
+        Syn syntax = Syn::base;
+        bool dblquote = false;
+        int varnest = 0, dqvarnest = 0, parenlevel = 0;
+        bool innerdq = false;
+        int varpushed = 0;
+        std::size_t quote_open = 0;
+    };
+    struct Machine {
+        std::vector<SynEntry> stack;
+        const Heredoc* heredoc = nullptr; ///< reading a here-document body (dash: eofmark != NULL)
+        int depth = 0;                    ///< open ${…}/$((…)) around the current character
+        std::vector<std::size_t> opens;   ///< where each open one started
+        SynEntry& top() { return stack.back(); }
+    };
+
+    static Cls cls(Syn syn, char c) {
+        switch (syn) {
+        case Syn::base:
+            switch (c) {
+            case '\n': return Cls::nl;
+            case '\\': return Cls::back;
+            case '\'': return Cls::squote;
+            case '"': return Cls::dquote;
+            case '`': return Cls::bquote;
+            case '$': return Cls::var;
+            case '}': return Cls::endvar;
+            case '<':
+            case '>':
+            case '(':
+            case ')':
+            case ';':
+            case '&':
+            case '|':
+            case ' ':
+            case '\t': return Cls::spcl;
+            default: return Cls::word;
+            }
+        case Syn::dq:
+            switch (c) {
+            case '\n': return Cls::nl;
+            case '\\': return Cls::back;
+            case '"': return Cls::endquote;
+            case '`': return Cls::bquote;
+            case '$': return Cls::var;
+            case '}': return Cls::endvar;
+            default: return Cls::word;
+            }
+        case Syn::sq:
+            if (c == '\n') return Cls::nl;
+            return c == '\'' ? Cls::endquote : Cls::word;
+        case Syn::ari:
+            switch (c) {
+            case '\n': return Cls::nl;
+            case '\\': return Cls::back;
+            case '`': return Cls::bquote;
+            case '$': return Cls::var;
+            case '}': return Cls::endvar;
+            case '(': return Cls::lp;
+            case ')': return Cls::rp;
+            default: return Cls::word;
+            }
+        }
+        return Cls::word;
+    }
+    static bool is_special(int c) {
+        return c >= 0 && (std::string_view("#?$!-*@").find(static_cast<char>(c)) != npos || (c >= '0' && c <= '9'));
+    }
+
+    /// pgetc_eatbnl(): the next character after any backslash-newlines, or -1 at the end.
+    int rd() {
+        skip_bnl();
+        last_ = pos_;
+        if (at_end()) return -1;
+        return static_cast<unsigned char>(t_[pos_++]);
+    }
+    void unrd() { pos_ = last_; } ///< pungetc()
+
+    void emit(Word& w, Machine& m, char c, bool escaped) {
+        if (m.depth == 0) w.lit(c, escaped || m.top().syntax != Syn::base);
+    }
+
     Word lex_word() {
         Word w;
         w.begin = pos_;
-        std::size_t content_end = pos_; // a trailing backslash-newline is not part of the word
-        bool name_phase = true;
+        std::size_t content_end = pos_;
+        // NAME= at the start makes an assignment word.
         std::string name;
         for (;;) {
             skip_bnl();
+            if (at_end() || !name_char(t_[pos_]) || (name.empty() && !name_start(t_[pos_]))) break;
+            name += t_[pos_];
+            w.lit(t_[pos_], false);
+            content_end = ++pos_;
+        }
+        if (!name.empty() && !at_end() && t_[pos_] == '=') {
+            w.assignment = true;
+            w.name = name;
+            w.lit('=', false);
+            w.value_begin = content_end = ++pos_;
+            w.value_part = w.parts.size();
+        }
+        Machine m;
+        m.stack.push_back(SynEntry {});
+        content_end = std::max(content_end, run(w, m, content_end));
+        w.end = content_end;
+        if (!w.assignment && !w.has_quoting && !at_end() && (t_[pos_] == '<' || t_[pos_] == '>')) {
+            auto s = w.literal();
+            w.io_number = s && s->size() == 1 && (*s)[0] >= '0' && (*s)[0] <= '9';
+        }
+        return w;
+    }
+
+    /// Runs the machine until the word ends; returns the end of its last character.
+    std::size_t run(Word& w, Machine& m, std::size_t content_end) {
+        for (;;) {
+            SynEntry& s = m.top();
+            if (s.syntax != Syn::sq) skip_bnl();
             if (at_end()) break;
             char c = t_[pos_];
-            if (is_meta(c)) break;
-            if (name_phase) {
-                if (c == '=' && valid_name(name)) {
-                    w.assignment = true;
-                    w.name = name;
-                    w.lit('=', false);
-                    ++pos_;
-                    w.value_begin = content_end = pos_;
-                    w.value_part = w.parts.size();
-                    name_phase = false;
-                    continue;
-                }
-                if (name_char(c) && (!name.empty() || name_start(c))) {
-                    name += c;
-                    w.lit(c, false);
-                    content_end = ++pos_;
-                    continue;
-                }
-                name_phase = false;
-            }
-            switch (c) {
-            case '\\':
-                w.has_quoting = true;
+            switch (cls(s.syntax, c)) {
+            case Cls::nl:
+                if (s.syntax == Syn::base && s.varnest == 0) goto endword;
+                emit(w, m, c, false);
                 ++pos_;
-                if (at_end())
-                    w.lit('\\', false); // a backslash at the very end stays
-                else
-                    w.lit(t_[pos_++], true);
+                if (m.heredoc != nullptr && at_delimiter(*m.heredoc)) goto endword;
                 break;
-            case '\'': single_quote(w); break;
-            case '"': double_quote(w); break;
-            case '$': dollar(w, false); break;
-            case '`': backtick(w); break;
-            default:
-                w.lit(c, false);
+            case Cls::word:
+                emit(w, m, c, false);
+                ++pos_;
+                break;
+            case Cls::back: {
+                ++pos_;
+                w.has_quoting = true;
+                if (at_end()) { // dash keeps a backslash at the very end
+                    emit(w, m, '\\', true);
+                    break;
+                }
+                char d = t_[pos_++];
+                if (s.dblquote && d != '\\' && d != '`' && d != '$' && (d != '"' || (m.heredoc && s.varnest == 0)) &&
+                    (d != '}' || s.varnest == 0))
+                    emit(w, m, '\\', true);
+                emit(w, m, d, true);
+                break;
+            }
+            case Cls::squote:
+                s.syntax = Syn::sq;
+                s.quote_open = pos_++;
+                w.has_quoting = true;
+                if (m.depth == 0) w.parts.push_back({Part::Kind::lit, true, {}}); // A='' is quoted
+                break;
+            case Cls::dquote:
+                s.syntax = Syn::dq;
+                s.dblquote = true;
+                s.quote_open = pos_++;
+                w.has_quoting = true;
+                if (m.depth == 0) w.parts.push_back({Part::Kind::lit, true, {}});
+                if (s.varnest) s.innerdq = !s.innerdq;
+                break;
+            case Cls::endquote:
+                if (m.heredoc && s.varnest == 0) {
+                    emit(w, m, c, false);
+                    ++pos_;
+                    break;
+                }
+                if (s.dqvarnest == 0) {
+                    s.syntax = Syn::base;
+                    s.dblquote = false;
+                }
+                if (c == '"' && s.varnest) s.innerdq = !s.innerdq;
+                ++pos_;
+                break;
+            case Cls::var:
+                if (eofmark_) {
+                    emit(w, m, c, false);
+                    ++pos_;
+                } else {
+                    parsesub(w, m);
+                }
+                break;
+            case Cls::endvar:
+                if (!s.innerdq && s.varnest > 0) {
+                    ++pos_;
+                    if (--s.varnest == 0 && s.varpushed)
+                        m.stack.pop_back();
+                    else if (s.dqvarnest > 0)
+                        --s.dqvarnest;
+                    --m.depth;
+                    m.opens.pop_back();
+                } else {
+                    emit(w, m, c, false);
+                    ++pos_;
+                }
+                break;
+            case Cls::lp:
+                ++s.parenlevel;
+                ++pos_;
+                break;
+            case Cls::rp:
+                ++pos_;
+                if (s.parenlevel > 0) {
+                    --s.parenlevel;
+                } else if (rd() == ')') { // $((…)) ends; a lone ) is kept ("don't 2nd guess")
+                    m.stack.pop_back();
+                    --m.depth;
+                    arithmetic_done(w, m.opens.back());
+                    m.opens.pop_back();
+                } else {
+                    unrd();
+                }
+                break;
+            case Cls::bquote:
+                if (eofmark_) {
+                    emit(w, m, c, false);
+                    ++pos_;
+                } else {
+                    backtick(w, m.top().dblquote, m.depth == 0);
+                }
+                break;
+            case Cls::spcl:
+                if (s.varnest == 0) goto endword;
+                emit(w, m, c, false);
                 ++pos_;
                 break;
             }
             content_end = pos_;
         }
-        w.end = content_end;
-        if (!w.assignment && !w.parts.empty() && w.plain() && !at_end() && (t_[pos_] == '<' || t_[pos_] == '>')) {
-            auto s = w.literal();
-            w.io_number = std::all_of(s->begin(), s->end(), [](char d) { return d >= '0' && d <= '9'; });
-        }
-        return w;
+    endword:
+        const SynEntry& s = m.top();
+        if (s.syntax == Syn::ari) fail(m.opens.back(), "unterminated arithmetic expansion ($(( without )))");
+        if (s.syntax != Syn::base && !m.heredoc)
+            fail(s.quote_open,
+                 s.syntax == Syn::sq ? "unterminated single quote (')" : "unterminated double quote (\")");
+        if (s.varnest != 0) fail(m.opens.back(), "unterminated parameter expansion (${ without })");
+        return content_end;
     }
 
-    void single_quote(Word& w) {
-        std::size_t open = pos_++;
-        w.has_quoting = true;
-        std::size_t close = t_.find('\'', pos_);
-        if (close == npos) fail(open, "unterminated single quote (')");
-        // A '' adds an empty quoted part so that `A=''` is known to be quoted.
-        w.parts.push_back({Part::Kind::lit, true, t_.substr(pos_, close - pos_)});
-        pos_ = close + 1;
-    }
-
-    void double_quote(Word& w) {
-        std::size_t open = pos_++;
-        w.has_quoting = true;
-        w.parts.push_back({Part::Kind::lit, true, {}});
-        for (;;) {
-            skip_bnl();
-            if (at_end()) fail(open, "unterminated double quote (\")");
-            char c = t_[pos_];
-            if (c == '"') {
-                ++pos_;
-                return;
-            }
-            if (c == '\\') {
-                char d = pos_ + 1 < n_ ? t_[pos_ + 1] : '\0';
-                if (d == '$' || d == '`' || d == '"' || d == '\\') {
-                    w.lit(d, true);
-                    pos_ += 2;
-                } else {
-                    w.lit('\\', true);
-                    ++pos_;
-                }
-                continue;
-            }
-            if (c == '$') {
-                dollar(w, true);
-                continue;
-            }
-            if (c == '`') {
-                backtick(w);
-                continue;
-            }
-            w.lit(c, true);
-            ++pos_;
-        }
-    }
-
-    void backtick(Word& w) {
-        std::size_t open = pos_++;
-        for (;;) {
-            if (at_end()) fail(open, "unterminated command substitution (`)");
-            char c = t_[pos_];
-            if (c == '\\') {
-                pos_ += 2;
-                continue;
-            }
-            ++pos_;
-            if (c == '`') break;
-        }
-        if (pos_ > n_) fail(open, "unterminated command substitution (`)");
-        w.add(Part::Kind::dyn, "command substitution `…`");
-    }
-
-    void dollar(Word& w, bool in_dq) {
-        std::size_t at = pos_++;
-        skip_bnl();
-        if (at_end()) {
-            w.lit('$', in_dq);
-            return;
-        }
-        char c = t_[pos_];
-        if (c == '{') {
-            brace_param(w, at, in_dq);
-        } else if (c == '(') {
-            ++pos_;
-            skip_bnl();
-            if (!at_end() && t_[pos_] == '(') {
-                ++pos_;
-                arithmetic(w, at);
-            } else {
-                command_substitution(w, at);
-            }
-        } else if (name_start(c)) {
-            std::string name;
-            for (;;) {
-                skip_bnl();
-                if (at_end() || !name_char(t_[pos_])) break;
-                name += t_[pos_++];
-            }
-            w.add(Part::Kind::param, std::move(name));
-        } else if (c >= '0' && c <= '9') {
-            ++pos_;
-            w.add(Part::Kind::dyn, std::string("positional parameter $") + c);
-        } else if (c == '@' || c == '*' || c == '#' || c == '?' || c == '-' || c == '$' || c == '!') {
-            ++pos_;
-            w.add(Part::Kind::dyn, std::string("special parameter $") + c);
-        } else if (!in_dq && (c == '\'' || c == '"')) {
-            // dash reads $'…' and $"…" as a literal $ and a quoted string; bash does not.
-            w.add(Part::Kind::dyn, std::string("$") + c + "…" + c + " quoting (dash and bash differ)");
-        } else {
-            w.lit('$', in_dq);
-        }
-    }
-
-    /// ${…}: pos_ at '{'. `${NAME}` is a parameter; every other form needs a shell, and a
-    /// form dash does not know ("Bad substitution") ends the shell.
-    void brace_param(Word& w, std::size_t at, bool in_dq) {
-        Depth d(*this, at);
-        ++pos_;
-        auto read_name = [this] {
-            std::string s;
-            for (;;) {
-                skip_bnl();
-                if (at_end() || !name_char(t_[pos_]) || (s.empty() && !name_start(t_[pos_]))) break;
-                s += t_[pos_++];
-            }
-            return s;
-        };
-        auto read_digits = [this] {
-            std::string s;
-            for (;;) {
-                skip_bnl();
-                if (at_end() || t_[pos_] < '0' || t_[pos_] > '9') break;
-                s += t_[pos_++];
-            }
-            return s;
-        };
-        skip_bnl();
-        std::string name; // a variable name, or empty for special and positional parameters
-        bool valid = true, length = false;
-        char c = at_end() ? '\0' : t_[pos_];
-        if (name_start(c)) {
-            name = read_name();
-        } else if (c >= '0' && c <= '9') {
-            read_digits();
-        } else if (c == '#') {
-            ++pos_;
-            skip_bnl();
-            char e = at_end() ? '\0' : t_[pos_];
-            if (name_start(e)) {
-                read_name();
-                length = true;
-            } else if (e >= '0' && e <= '9') {
-                read_digits();
-                length = true;
-            } else if (e != '\0' && std::string_view("@*#?$!").find(e) != npos) {
-                ++pos_;
-                length = true;
-            }
-        } else if (c != '\0' && std::string_view("@*?-$!").find(c) != npos) {
-            ++pos_;
-        } else {
-            valid = false;
-        }
-        skip_bnl();
-        if (valid && !at_end() && t_[pos_] == '}') {
-            ++pos_;
-            if (!name.empty() && !length)
-                w.add(Part::Kind::param, std::move(name));
-            else
-                w.add(Part::Kind::dyn, "parameter expansion " + printable(t_.substr(at, pos_ - at)));
-            return;
-        }
-        std::string op;
-        if (valid && !length && !at_end()) {
-            char o = t_[pos_];
-            char o2 = pos_ + 1 < n_ ? t_[pos_ + 1] : '\0';
-            if (o == ':' && std::string_view("-=?+").find(o2) != npos && o2 != '\0')
-                op = std::string(1, o) + o2;
-            else if (std::string_view("-=?+").find(o) != npos)
-                op = std::string(1, o);
-            else if ((o == '%' || o == '#') && o2 == o)
-                op = std::string(2, o);
-            else if (o == '%' || o == '#')
-                op = std::string(1, o);
-        }
-        if (op.empty()) {
-            w.note(Effect::may_stop, "bad substitution for dash", at);
-        } else {
-            pos_ += op.size();
-            if ((op == "=" || op == ":=") && !name.empty()) w.touched.push_back(name);
-            if (op == "?" || op == ":?") w.note(Effect::may_stop, "${…" + op + "…} may end the shell", at);
-        }
-        Word scratch;
-        for (;;) {
-            skip_bnl();
-            if (at_end()) fail(at, "unterminated parameter expansion (${)");
-            char ch = t_[pos_];
-            if (ch == '}') {
-                ++pos_;
-                break;
-            }
-            if (ch == '\\') {
-                pos_ = std::min(n_, pos_ + 2);
-            } else if (ch == '\'' && !in_dq) {
-                single_quote(scratch);
-            } else if (ch == '"') {
-                double_quote(scratch);
-            } else if (ch == '$') {
-                dollar(scratch, in_dq);
-            } else if (ch == '`') {
-                backtick(scratch);
-            } else {
-                ++pos_;
-            }
-        }
-        w.merge_effects(scratch);
-        w.add(Part::Kind::dyn, "parameter expansion " + printable(t_.substr(at, std::min<std::size_t>(pos_ - at, 40))));
-    }
-
-    /// $((…)): pos_ after "((".
-    void arithmetic(Word& w, std::size_t at) {
-        Depth d(*this, at);
-        int depth = 0;
-        Word scratch;
-        std::string text;
-        for (;;) {
-            skip_bnl();
-            if (at_end()) fail(at, "unterminated arithmetic expansion ($(( )");
-            char c = t_[pos_];
-            if (c == '(') {
-                ++depth;
-            } else if (c == ')') {
-                if (depth == 0) {
-                    ++pos_;
-                    skip_bnl();
-                    if (at_end() || t_[pos_] != ')') fail(at, "unterminated arithmetic expansion ($(( )");
-                    ++pos_;
-                    break;
-                }
-                --depth;
-            } else if (c == '$') {
-                dollar(scratch, true);
-                text += ' ';
-                continue;
-            } else if (c == '`') {
-                backtick(scratch);
-                continue;
-            } else if (c == '"') {
-                double_quote(scratch);
-                continue;
-            } else if (c == '\\') {
-                pos_ = std::min(n_, pos_ + 2);
-                continue;
-            }
-            text += c;
-            ++pos_;
-        }
-        w.merge_effects(scratch);
-        // An arithmetic error (division by zero, a bad number) ends a non-interactive shell.
+    /// After "$((…))": an arithmetic error ends the shell; x=, x+=, x++ assign.
+    void arithmetic_done(Word& w, std::size_t at) {
+        std::string text = t_.substr(at, pos_ - at);
         w.note(Effect::may_stop, "arithmetic expansion $((…))", at);
-        // Assignments inside it (x=1, x+=1, x++) change variables.
         bool assigns = text.find("++") != npos || text.find("--") != npos;
-        for (std::size_t i = 0; i < text.size(); ++i)
-            if (text[i] == '=' && !(i > 0 && std::string_view("=!<>").find(text[i - 1]) != npos) &&
-                !(i + 1 < text.size() && text[i + 1] == '='))
+        for (std::size_t i = 3; i + 2 < text.size(); ++i)
+            if (text[i] == '=' && std::string_view("=!<>").find(text[i - 1]) == npos && text[i + 1] != '=')
                 assigns = true;
         if (assigns)
-            for (std::size_t i = 0; i < text.size();) {
+            for (std::size_t i = 3; i < text.size();) {
                 if (name_start(text[i])) {
                     std::size_t j = i;
                     while (j < text.size() && name_char(text[j]))
@@ -669,45 +600,235 @@ private:
                     ++i;
                 }
             }
-        w.add(Part::Kind::dyn, "arithmetic expansion $((…))");
+    }
+
+    /// parsesub(): pos_ at '$'.
+    void parsesub(Word& w, Machine& m) {
+        enum {
+            vsnormal = 1,
+            vsminus,
+            vsplus,
+            vsquestion,
+            vsassign,
+            vstrimright,
+            vstrimrightmax,
+            vstrimleft,
+            vstrimleftmax,
+            vslength,
+            vsnul = 0x10
+        };
+        static constexpr std::string_view types = "}-+?=";
+        std::size_t at = pos_++;
+        bool outer = m.depth == 0;
+        int c = rd();
+        if (c < 0 || (c != '(' && c != '{' && !name_start(static_cast<char>(c)) && !is_special(c))) {
+            // dash reads $'…' and $"…" as a $ and a quoted string; bash (Fedora's sh) does not.
+            if ((c == '\'' || c == '"') && m.top().syntax == Syn::base && outer)
+                w.add(Part::Kind::dyn, std::string("$") + static_cast<char>(c) + "…" + static_cast<char>(c) +
+                                           " quoting (dash and bash differ)");
+            else
+                emit(w, m, '$', false);
+            if (c >= 0) unrd();
+            return;
+        }
+        if (c == '(') {
+            if (rd() == '(') { // $((
+                m.stack.push_back(SynEntry {Syn::ari, true});
+                ++m.depth;
+                m.opens.push_back(at);
+                if (outer) w.add(Part::Kind::dyn, "arithmetic expansion $((…))");
+            } else {
+                unrd();
+                command_substitution(w, at, outer);
+            }
+            return;
+        }
+        Syn newsyn = m.top().syntax;
+        int subtype = vsnormal;
+        std::string name;
+        bool named = false;
+        if (c == '{') {
+            c = rd();
+            subtype = 0;
+        }
+    varname:
+        if (c >= 0 && name_start(static_cast<char>(c))) {
+            name.clear();
+            do {
+                name += static_cast<char>(c);
+                c = rd();
+            } while (c >= 0 && name_char(static_cast<char>(c)));
+            named = true;
+        } else if (c >= '0' && c <= '9') {
+            do
+                c = rd();
+            while (subtype != vsnormal && c >= '0' && c <= '9');
+        } else if (c != '}') {
+            int cc = c;
+            c = rd();
+            if (!subtype && cc == '#') {
+                subtype = vslength;
+                if (c == '_' || (c >= 0 && std::isalnum(c))) goto varname;
+                cc = c;
+                c = rd();
+                if (cc == '}' || c != '}') {
+                    unrd();
+                    subtype = 0;
+                    c = cc;
+                    cc = '#';
+                }
+            }
+            if (!is_special(cc)) {
+                if (subtype == vslength) subtype = 0;
+                goto badsub;
+            }
+        } else {
+            goto badsub;
+        }
+        if (subtype == 0) {
+            int cc = c;
+            switch (c) {
+            case ':':
+                subtype = vsnul;
+                c = rd();
+                [[fallthrough]];
+            default: {
+                std::size_t p = c >= 0 ? types.find(static_cast<char>(c)) : npos;
+                if (p == npos) break;
+                subtype |= static_cast<int>(p) + vsnormal;
+                break;
+            }
+            case '%':
+            case '#':
+                subtype = c == '#' ? vstrimleft : vstrimright;
+                c = rd();
+                if (c == cc)
+                    ++subtype;
+                else
+                    unrd();
+                newsyn = Syn::base;
+                break;
+            }
+        } else {
+            if (subtype == vslength && c != '}') subtype = 0;
+        badsub:
+            unrd();
+        }
+        if (subtype == vsnormal) {
+            if (outer) {
+                if (named)
+                    w.add(Part::Kind::param, name);
+                else
+                    w.add(Part::Kind::dyn, std::string(std::isdigit(static_cast<unsigned char>(t_[at + 1])) != 0
+                                                           ? "positional parameter "
+                                                           : "special parameter ") +
+                                               printable(t_.substr(at, pos_ - at)));
+            }
+            return;
+        }
+        // A ${…} with a word: its text is read by the machine up to the matching }.
+        int base = subtype & ~vsnul;
+        bool bad = subtype == 0 || base == vsnormal || base > vslength;
+        if (bad) w.note(Effect::may_stop, "bad substitution for dash", at);
+        if (named && base == vsassign) w.touched.push_back(name);
+        if (base == vsquestion) w.note(Effect::may_stop, "${…?…} may end the shell", at);
+        if (outer) w.add(Part::Kind::dyn, "parameter expansion ${…}");
+        if (newsyn == Syn::ari) newsyn = Syn::dq;
+        if ((newsyn != m.top().syntax || m.top().innerdq)) {
+            SynEntry e;
+            e.syntax = newsyn;
+            e.varpushed = 1;
+            e.dblquote = newsyn != Syn::base;
+            m.stack.push_back(e);
+        }
+        ++m.top().varnest;
+        if (m.top().dblquote) ++m.top().dqvarnest;
+        ++m.depth;
+        m.opens.push_back(at);
+        if (m.depth > kMaxDepth) fail(at, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    }
+
+    /// `…`: read the way dash reads it (\$ \` \\ and, inside "…", \" lose their backslash),
+    /// then parsed as commands; a list is read and anything after it ignored, as dash does.
+    void backtick(Word& w, bool dblquote, bool outer) {
+        std::size_t open = pos_++;
+        std::string inner;
+        for (;;) {
+            int c = rd();
+            if (c < 0) fail(open, "unterminated command substitution (`)");
+            if (c == '`') break;
+            if (c == '\\') {
+                int d = rd();
+                if (d < 0) fail(open, "unterminated command substitution (`)");
+                if (d != '\\' && d != '`' && d != '$' && (!dblquote || d != '"')) inner += '\\';
+                inner += static_cast<char>(d);
+                continue;
+            }
+            inner += static_cast<char>(c);
+        }
+        Depth d(*this, open);
+        Lines lines(inner);
+        Parser sub(inner, path_, lines);
+        sub.line_base_ = line_base_ + lines_.line(open) - 1;
+        sub.depth_ = depth_;
+        sub.list();
+        if (outer) w.add(Part::Kind::dyn, "command substitution `…`");
     }
 
     /// $(…): pos_ after "(". The content is parsed (to find its end the way sh does) and
     /// dropped: a command substitution runs in a subshell.
-    void command_substitution(Word& w, std::size_t at) {
+    void command_substitution(Word& w, std::size_t at, bool outer) {
         Depth d(*this, at);
         auto saved = std::move(peeked_);
         peeked_.reset();
+        auto saved_pending = std::move(pending_);
+        pending_.clear();
         auto body = list();
         const Tok& tk = peek();
-        if (tk.type == Tok::eof) fail(at, "unterminated command substitution ($( )");
+        if (tk.type == Tok::eof) fail(at, "unterminated command substitution ($( without ))");
         if (!(tk.type == Tok::op && tk.text == ")"))
             fail(tk.begin, "syntax error: unexpected " + describe(tk) + " in command substitution");
         next();
         peeked_ = std::move(saved);
-        w.add(Part::Kind::dyn, "command substitution $(…)");
+        pending_ = std::move(saved_pending);
+        if (outer) w.add(Part::Kind::dyn, "command substitution $(…)");
     }
 
+    /// Here-document bodies, after the newline that ends their command. A quoted delimiter
+    /// ends the body at the first line equal to it; an unquoted one makes the body subject to
+    /// expansions, read like "…" by the machine, which looks for the delimiter at the start
+    /// of each line it reads itself (a $(…) may run past it, as in dash).
     void read_heredocs() {
-        for (const auto& h : pending_) {
-            while (!at_end()) {
-                std::size_t eol = t_.find('\n', pos_);
-                std::size_t line_end = eol == npos ? n_ : eol;
-                std::string_view line(t_.data() + pos_, line_end - pos_);
-                std::size_t line_pos = pos_;
-                pos_ = eol == npos ? n_ : eol + 1;
-                if (h.strip_tabs)
-                    while (!line.empty() && line.front() == '\t')
-                        line.remove_prefix(1);
-                if (line == h.delim) break;
-                if (!h.quoted && (line.find("${") != npos || line.find("$((") != npos) &&
-                    h.node->heredoc_effect == Effect::none) {
-                    h.node->heredoc_effect = Effect::assigns;
-                    h.node->heredoc_pos = line_pos;
-                }
-            }
-        }
+        auto pending = std::move(pending_);
         pending_.clear();
+        for (const auto& h : pending) {
+            if (h.quoted) {
+                while (!at_end() && !at_delimiter(h)) {
+                    std::size_t eol = t_.find('\n', pos_);
+                    pos_ = eol == npos ? n_ : eol + 1;
+                }
+                continue;
+            }
+            Machine m;
+            m.heredoc = &h;
+            m.stack.push_back(SynEntry {Syn::dq, true});
+            Word& scratch = h.node->heredoc_word;
+            if (!at_delimiter(h)) run(scratch, m, pos_);
+            scratch.parts.clear();
+        }
+    }
+
+    /// dash's checkend(): is the line at pos_ the delimiter? If so, it is consumed.
+    bool at_delimiter(const Heredoc& h) {
+        std::size_t p = pos_;
+        if (h.strip_tabs)
+            while (p < n_ && t_[p] == '\t')
+                ++p;
+        if (t_.compare(p, h.delim.size(), h.delim) != 0) return false;
+        p += h.delim.size();
+        if (p < n_ && t_[p] != '\n') return false;
+        pos_ = p < n_ ? p + 1 : p;
+        return true;
     }
 
     // --- grammar ----------------------------------------------------------------------------
@@ -733,7 +854,7 @@ private:
         for (;;) {
             const Tok& tk = peek();
             if (tk.type == Tok::eof) break;
-            if (tk.type == Tok::op && (tk.text == ")" || tk.text == ";;" || tk.text == ";&" || tk.text == ";;&")) break;
+            if (tk.type == Tok::op && (tk.text == ")" || tk.text == ";;")) break;
             if (terminator_keyword(tk)) break;
             node->kids.push_back(and_or());
             node->end = node->kids.back()->end;
@@ -817,14 +938,21 @@ private:
                 node = for_clause();
             else if (s == "case")
                 node = case_clause();
-            else if (s == "function")
-                node = bash_function();
-            else if (terminator_keyword(tk))
+            else if (terminator_keyword(tk) || s == "!" || s == "in")
                 fail(tk.begin, "syntax error: unexpected " + describe(tk));
         }
         if (node) {
-            while (peek().type == Tok::op && is_redirect_op(peek().text))
-                redirect(*node);
+            for (;;) {
+                const Tok& r = peek();
+                if (r.type == Tok::word && r.w.io_number) {
+                    next();
+                    redirect(*node);
+                } else if (r.type == Tok::op && is_redirect_op(r.text)) {
+                    redirect(*node);
+                } else {
+                    break;
+                }
+            }
             return node;
         }
         if (tk.type == Tok::word || (tk.type == Tok::op && is_redirect_op(tk.text))) return simple();
@@ -833,20 +961,18 @@ private:
 
     void redirect(Node& node) {
         Tok op = next();
+        eofmark_ = op.text == "<<" || op.text == "<<-"; // dash reads the delimiter with $ and ` literal
         const Tok& tw = peek();
-        if (tw.type != Tok::word) fail(tw.begin, "syntax error: redirection " + op.text + " without a target");
+        eofmark_ = false;
+        if (tw.type != Tok::word || tw.w.io_number)
+            fail(tw.begin, "syntax error: redirection " + op.text + " without a target");
         Word w = next().w;
         node.redirected = true;
         node.end = w.end;
         if (op.text == "<<" || op.text == "<<-") {
-            Heredoc h;
-            std::string raw = t_.substr(w.begin, w.end - w.begin);
-            for (char c : raw) {
-                if (c == '\'' || c == '"' || c == '\\')
-                    h.quoted = true;
-                else
-                    h.delim += c;
-            }
+            Heredoc h; // read with $ and ` literal, so the word is all literal characters
+            h.delim = w.literal().value_or(std::string());
+            h.quoted = w.has_quoting;
             h.strip_tabs = op.text == "<<-";
             h.node = &node;
             pending_.push_back(std::move(h));
@@ -868,10 +994,17 @@ private:
                 node->end = w.end;
                 node->words.push_back(std::move(w));
                 const Word& first = node->words.front();
-                if (node->words.size() == 1 && !first.assignment && first.plain() && peek_op("(")) {
+                // dash: one word (not an assignment, no redirection) and `(' is a function
+                // definition, whatever the word; its name is judged after the `)'.
+                if (node->words.size() == 1 && !node->redirected && !first.assignment && peek_op("(")) {
                     auto name = first.literal();
-                    if (!valid_name(*name))
-                        fail(first.begin, "syntax error: bad function name `" + printable(*name) + "'");
+                    static const std::set<std::string, std::less<>> special = {
+                        "break",    ":",      ".",   "continue", "eval",  "exec", "exit", "export",
+                        "readonly", "return", "set", "shift",    "times", "trap", "unset"};
+                    next();
+                    if (!peek_op(")")) fail(peek().begin, "syntax error: expected `)' after `('");
+                    if (!first.plain() || !name || !valid_name(*name) || special.count(*name) != 0)
+                        fail(first.begin, "syntax error: bad function name `" + printable(name.value_or("…")) + "'");
                     return function_body(std::move(node), *name);
                 }
                 continue;
@@ -887,29 +1020,14 @@ private:
 
     std::unique_ptr<Node> function_body(std::unique_ptr<Node> head, const std::string& name) {
         std::size_t open = head->begin;
-        if (peek_op("(")) {
-            next();
-            if (!peek_op(")")) fail(peek().begin, "syntax error: expected `)' after `" + name + "('");
-            next();
-        }
+        next(); // ")"
         skip_newlines();
         auto node = make(Node::Kind::function, open);
         node->label = name;
-        auto body = command();
-        if (body->kind == Node::Kind::simple || body->kind == Node::Kind::function)
-            fail(body->begin, "syntax error: the body of function `" + name + "' is not a compound command");
+        auto body = command(); // dash takes any command as a function body
         node->end = body->end;
         node->kids.push_back(std::move(body));
         return node;
-    }
-
-    std::unique_ptr<Node> bash_function() {
-        std::size_t open = next().begin; // "function"
-        const Tok& tk = peek();
-        if (tk.type != Tok::word || !tk.w.plain()) fail(tk.begin, "syntax error: expected a name after `function'");
-        auto head = make(Node::Kind::simple, open);
-        std::string name = *next().w.literal();
-        return function_body(std::move(head), name);
     }
 
     std::unique_ptr<Node> subshell() {
@@ -1026,19 +1144,18 @@ private:
             }
             if (peek().type == Tok::eof) fail(open, "unterminated `case' (no `esac')");
             if (peek_op("(")) next();
-            for (;;) {
+            for (;;) { // dash takes any token as a pattern here, even `<'
                 const Tok& tp = peek();
-                if (tp.type != Tok::word)
-                    fail(tp.type == Tok::eof ? open : tp.begin,
-                         "syntax error: unexpected " + describe(tp) + " in a `case' pattern");
-                node->other_words.push_back(next().w);
+                if (tp.type == Tok::eof) fail(open, "unterminated `case' (no `esac')");
+                Tok pat = next();
+                if (pat.type == Tok::word) node->other_words.push_back(std::move(pat.w));
                 if (!peek_op("|")) break;
                 next();
             }
             if (!peek_op(")")) fail(peek().begin, "syntax error: unexpected " + describe(peek()) + " in `case'");
             next();
             node->kids.push_back(list());
-            if (peek_op(";;") || peek_op(";&") || peek_op(";;&")) {
+            if (peek_op(";;")) {
                 next();
                 skip_newlines();
                 continue;
@@ -1057,7 +1174,9 @@ private:
     std::size_t n_;
     const std::string& path_;
     const Lines& lines_;
-    std::size_t pos_ = 0;
+    std::size_t pos_ = 0, last_ = 0;
+    bool eofmark_ = false;
+    std::size_t line_base_ = 1; ///< line of the text's first line (inside `…`)
     int depth_ = 0;
     std::optional<Tok> peeked_;
     std::vector<Heredoc> pending_;
@@ -1224,7 +1343,6 @@ private:
     void word_effects(const Word& w, const Ctx& c) {
         for (const auto& name : w.touched)
             touch(name, w.begin, "an expansion", c);
-        if (w.effect == Effect::assigns) opaque(w.effect_pos, w.effect_what, c);
         if (w.effect == Effect::may_stop) stop(w.effect_pos, w.effect_what, c);
     }
 
@@ -1323,7 +1441,7 @@ private:
     void command(const Node& n, const Ctx& c, bool alone, const Node::Sep& sep) {
         for (const auto& w : n.other_words)
             word_effects(w, c);
-        if (n.heredoc_effect != Effect::none) opaque(n.heredoc_pos, "expansions in a here-document", c);
+        word_effects(n.heredoc_word, c);
         std::string at = " (line " + line(n.begin) + ")";
         switch (n.kind) {
         case Node::Kind::simple: simple(n, c, alone, sep); return;
@@ -1419,12 +1537,13 @@ private:
         bool is_export = name == "export";
         Ctx dc = is_export ? c : nest(c, Mode::cond, "declared with `" + name + "' (line " + line(pos) + ")");
         std::vector<VarInfo> values(n.words.size());
-        for (std::size_t i = first + 1; i < n.words.size(); ++i)
+        for (std::size_t i = first + 1; i < n.words.size(); ++i) { // expansions first, in order
             if (n.words[i].assignment) values[i] = value_of(n.words[i], true);
+            word_effects(n.words[i], c);
+        }
         bool options_done = false;
         for (std::size_t i = first + 1; i < n.words.size(); ++i) {
             const Word& w = n.words[i];
-            word_effects(w, c);
             if (w.assignment) {
                 options_done = true;
                 record(w, dc, std::move(values[i]), is_export, ci, i);

@@ -142,6 +142,22 @@ std::vector<std::optional<ShValues>> run_sh(const fs::path& dir, const std::vect
     return out;
 }
 
+/// `sh -n FILE` (read, never execute) for each file in `dir`: true when dash parses it.
+std::vector<bool> sh_parses(const fs::path& dir, const std::vector<std::string>& names) {
+    std::string script = "cd " + sq(dir.string()) + " || exit 99\n";
+    for (const auto& n : names)
+        script += "/bin/sh -n " + sq(n) + " >/dev/null 2>&1 && printf 1 || printf 0\n";
+    write_file(dir / ".parse.sh", script);
+    auto r =
+        bootsmith::test::run({"-i", "PATH=/usr/bin:/bin", "/bin/sh", (dir / ".parse.sh").string()}, {}, "/usr/bin/env");
+    fs::remove(dir / ".parse.sh");
+    EXPECT_EQ(r.out.size(), names.size()) << r.err;
+    std::vector<bool> out;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        out.push_back(i < r.out.size() && r.out[i] == '1');
+    return out;
+}
+
 /// `set` output of dash, sorted: NAME='…' with '\'' for quotes, values may span lines.
 std::map<std::string, std::string> read_values(const fs::path& p) {
     std::string s = read_file(p);
@@ -191,6 +207,34 @@ std::vector<std::string> keys_of(const ShellVars& vars, std::vector<std::string>
     for (const auto& [k, v] : vars)
         s.insert(k);
     return {s.begin(), s.end()};
+}
+
+/// Every span points at what it claims: "KEY=" (modulo backslash-newlines) then the raw value.
+void expect_exact_spans(const DefaultGrubFile& f) {
+    const std::string& t = f.text();
+    std::size_t prev = 0;
+    for (const auto& a : f.assignments()) {
+        ASSERT_LE(a.begin, a.value_begin);
+        ASSERT_LE(a.value_begin, a.value_end);
+        ASSERT_LE(a.value_end, t.size());
+        EXPECT_EQ(a.raw, t.substr(a.value_begin, a.value_end - a.value_begin));
+        EXPECT_EQ(t[a.value_begin - 1], '=');
+        std::string name = t.substr(a.begin, a.value_begin - 1 - a.begin);
+        std::string joined;
+        for (std::size_t i = 0; i < name.size(); ++i) {
+            if (name[i] == '\\' && i + 1 < name.size() && name[i + 1] == '\n') {
+                ++i;
+                continue;
+            }
+            joined += name[i];
+        }
+        EXPECT_EQ(joined, a.key);
+        std::size_t line =
+            1 + static_cast<std::size_t>(std::count(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(a.begin), '\n'));
+        EXPECT_EQ(a.line, line);
+        EXPECT_GE(a.begin, prev); // in source order
+        prev = a.begin;
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -293,7 +337,7 @@ private:
     std::string statement(bool allow_return) {
         int r = pick(100);
         std::string ind = one_of({"", "", "", "  ", "\t"});
-        if (r < 45) {
+        if (r < 55) {
             std::string s = ind + (chance(15) ? "export " : "");
             int n = 1 + (chance(25) ? pick(3) : 0);
             for (int i = 0; i < n; ++i) {
@@ -324,7 +368,9 @@ private:
         case 13: return ": \"${" + key() + "=dflt}\"\n";
         case 14: return assign() + one_of({" :", " true"}) + "\n";
         case 15: return "unset " + key() + "\n";
-        case 16: return ": <<EOF\n" + key() + "=heredoc $(x)\nEOF\n";
+        case 16:
+            return chance(50) ? ": <<EOF\n" + key() + "=heredoc $(printf h) ${" + key() + "=hd}\nEOF\n"
+                              : ": <<'EOF'\n" + key() + "=heredoc $(x) ${" + key() + "=hd}\nEOF\n";
         case 17: return ". ./side.sh\n";
         case 18: return "eval '" + key() + "=ev'\n";
         case 19: return chance(30) ? "set -a\n" : ": set\n";
@@ -556,8 +602,12 @@ TEST(DefaultGrubTokenizer, UnbalancedInputIsADataError) {
         {"A=1\nB='x\n\n", "/etc/default/grub:2: unterminated single quote"},
         {"A=\"x\n", "/etc/default/grub:1: unterminated double quote"},
         {"\n\nA=`x\n", "/etc/default/grub:3: unterminated command substitution (`)"},
-        {"A=$(x\n", "/etc/default/grub:1: unterminated command substitution ($( )"},
-        {"A=${x\n", "/etc/default/grub:1: unterminated parameter expansion (${)"},
+        {"A=$(x\n", "/etc/default/grub:1: unterminated command substitution ($( without ))"},
+        {"A=${x\n", "/etc/default/grub:1: unterminated parameter expansion (${ without })"},
+        {"A=`a \"b`\n", "/etc/default/grub:1: unterminated double quote"},
+        {": <<EOF\n$(x\nEOF\n", "/etc/default/grub:2: unterminated command substitution"},
+        {"! ! A=1\n", "syntax error: unexpected `!'"},
+        {"function f { A=1; }\n", "syntax error: unexpected `}'"},
         {"A=$((1+2)\n", "/etc/default/grub:1: unterminated arithmetic expansion"},
         {"if true; then\nA=1\n", "/etc/default/grub:1: unterminated `if' (no `fi')"},
         {"A=1\nfi\n", "/etc/default/grub:2: syntax error: unexpected `fi'"},
@@ -583,7 +633,7 @@ TEST(DefaultGrubTokenizer, ValidOddities) {
     EXPECT_TRUE(f.assignments().empty());
     auto g = parse("GRUB_A=1");
     EXPECT_EQ(var(g, "GRUB_A"), "1");
-    auto h = parse("f()\n{\n  GRUB_A=1\n}\n! GRUB_B=2\nfunction g { GRUB_C=3; }\nGRUB_D=4 # ) fi\n");
+    auto h = parse("f()\n{\n  GRUB_A=1\n}\n! GRUB_B=2\ng() GRUB_C=3\nGRUB_D=4 # ) fi\n");
     EXPECT_EQ(var(h, "GRUB_B"), "2");
     EXPECT_EQ(var(h, "GRUB_D"), "4");
     EXPECT_EQ(h.vars_after().count("GRUB_C"), 0u);
@@ -600,6 +650,7 @@ TEST(DefaultGrubCorpus, EveryFileAgreesWithItsValuesFile) {
     std::size_t files = 0, claims = 0;
     for (const auto& p : files_in(data_dir() / "default_grub")) {
         auto f = DefaultGrubFile::parse(read_file(p), p.string());
+        expect_exact_spans(f);
         auto expected = read_values(data_dir() / "evaluated" / (p.filename().string() + ".values"));
         ASSERT_FALSE(expected.empty()) << p;
         ++files;
@@ -713,15 +764,19 @@ TEST(DefaultGrubDifferential, GeneratedFilesAgreeWithTheShell) {
     std::vector<Job> jobs;
     std::vector<std::optional<ShellVars>> ours; // nullopt: we reject the file
     std::vector<std::string> texts;
-    const int kFiles = 3000;
+    // DG_FILES / DG_SEED run a longer soak with other seeds.
+    const int kFiles = std::getenv("DG_FILES") ? std::atoi(std::getenv("DG_FILES")) : 3000;
+    const unsigned seed0 = std::getenv("DG_SEED") ? static_cast<unsigned>(std::atoi(std::getenv("DG_SEED"))) : 1000u;
     for (int i = 0; i < kFiles; ++i) {
-        Gen gen(static_cast<unsigned>(1000 + i));
+        Gen gen(seed0 + static_cast<unsigned>(i));
         std::string text = gen.file();
         ShellVars before;
         if (i % 4 == 0) before = {{"GRUB_A", "from before"}, {"GRUB_C", std::string("c\nd")}};
         std::optional<ShellVars> vars;
         try {
-            vars = DefaultGrubFile::parse(text, "gen", before).vars_after();
+            auto f = DefaultGrubFile::parse(text, "gen", before);
+            vars = f.vars_after();
+            expect_exact_spans(f);
         } catch (const Error& e) {
             EXPECT_EQ(e.code(), Exit::data);
         }
@@ -737,11 +792,16 @@ TEST(DefaultGrubDifferential, GeneratedFilesAgreeWithTheShell) {
         texts.push_back(text);
     }
     auto sh = run_sh(sandbox.path(), jobs);
+    std::vector<std::string> rejected_names;
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+        if (!ours[i]) rejected_names.push_back("g" + std::to_string(i));
+    auto parses = sh_parses(sandbox.path(), rejected_names); // what we reject, dash's parser rejects too
+    for (std::size_t r = 0; r < rejected_names.size(); ++r)
+        EXPECT_FALSE(parses[r]) << "we reject, sh -n accepts " << rejected_names[r];
     std::size_t claims = 0, died = 0, rejected = 0;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
-        if (!ours[i]) { // a file we reject as malformed must make sh fail as well
+        if (!ours[i]) {
             ++rejected;
-            EXPECT_FALSE(sh[i]) << "we reject, sh sources:\n" << texts[i];
             continue;
         }
         if (!sh[i]) { // the shell died (a fatal expansion error): nothing may have been claimed after it
@@ -757,17 +817,18 @@ TEST(DefaultGrubDifferential, GeneratedFilesAgreeWithTheShell) {
     }
     EXPECT_GT(claims, static_cast<std::size_t>(kFiles));
     std::printf("[ differential ] %zu generated files sourced by /bin/sh, %zu values claimed, all equal; %zu files "
-                "rejected as malformed (sh fails on them too), %zu shells ended early\n",
+                "rejected as malformed (so does `sh -n`), %zu shells ended early\n",
                 jobs.size(), claims, rejected, died);
 }
 
 TEST(DefaultGrubDifferential, GeneratedMainFilesAndDropInsLoadLikeGrubMkconfig) {
     TempDir sandbox;
     std::vector<Job> jobs;
-    std::vector<ShellVars> ours;
-    const int kRoots = 400;
+    std::vector<std::optional<ShellVars>> ours; // nullopt: a file we reject
+    const int kRoots = std::getenv("DG_ROOTS") ? std::atoi(std::getenv("DG_ROOTS")) : 400;
+    const unsigned seed0 = std::getenv("DG_SEED") ? static_cast<unsigned>(std::atoi(std::getenv("DG_SEED"))) : 90000u;
     for (int i = 0; i < kRoots; ++i) {
-        Gen gen(static_cast<unsigned>(90000 + i));
+        Gen gen(seed0 + static_cast<unsigned>(i));
         fs::path root = sandbox / ("r" + std::to_string(i));
         write_file(root / "side.sh", kSide);
         write_file(root / "etc/default/grub", gen.file(false));
@@ -775,28 +836,43 @@ TEST(DefaultGrubDifferential, GeneratedMainFilesAndDropInsLoadLikeGrubMkconfig) 
         for (int d = 0; d < drops; ++d)
             write_file(root / "etc/default/grub.d" / (std::string(1, static_cast<char>('a' + gen.pick(3))) + ".cfg"),
                        gen.file(false));
-        auto g = GrubDefaults::load(bootsmith::sys::Root(root));
-        ShellVars v;
-        for (const auto& s : g.settings())
-            v[s.key] = s.value;
-        for (const auto& [k, val] : g.files().back().vars_after()) {
-            auto it = v.find(k);
-            if (it != v.end()) {
-                EXPECT_EQ(it->second, val) << "root " << i << " " << k;
+        std::optional<ShellVars> v;
+        try {
+            auto g = GrubDefaults::load(bootsmith::sys::Root(root));
+            v.emplace();
+            for (const auto& s : g.settings())
+                (*v)[s.key] = s.value;
+            for (const auto& [k, val] : g.files().back().vars_after()) {
+                auto it = v->find(k);
+                if (it != v->end()) {
+                    EXPECT_EQ(it->second, val) << "root " << i << " " << k;
+                }
             }
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Exit::data) << e.what();
         }
         jobs.push_back({"cd r" + std::to_string(i) +
                             " && { . ./etc/default/grub; }; for x in ./etc/default/grub.d/*.cfg; "
                             "do [ -e \"$x\" ] && . \"$x\"; done",
-                        keys_of(v, Gen::keys())});
+                        keys_of(v.value_or(ShellVars {}), Gen::keys())});
         ours.push_back(std::move(v));
     }
     auto sh = run_sh(sandbox.path(), jobs);
-    std::size_t claims = 0;
+    std::size_t claims = 0, rejected = 0;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (!ours[i]) { // one of its files does not parse for dash either
+            ++rejected;
+            std::vector<std::string> names;
+            for (const auto& e : fs::recursive_directory_iterator(sandbox / ("r" + std::to_string(i))))
+                if (e.is_regular_file() && e.path().filename() != "side.sh")
+                    names.push_back(fs::relative(e.path(), sandbox.path()).string());
+            auto parses = sh_parses(sandbox.path(), names);
+            EXPECT_TRUE(std::count(parses.begin(), parses.end(), false) > 0) << "root " << i;
+            continue;
+        }
         if (!sh[i]) continue;
         bool failed_before = ::testing::Test::HasFailure();
-        claims += expect_claims_agree(ours[i], *sh[i], "root " + std::to_string(i));
+        claims += expect_claims_agree(*ours[i], *sh[i], "root " + std::to_string(i));
         if (!failed_before && ::testing::Test::HasFailure()) {
             std::string dump;
             for (const auto& e : fs::recursive_directory_iterator(sandbox / ("r" + std::to_string(i))))
@@ -806,8 +882,80 @@ TEST(DefaultGrubDifferential, GeneratedMainFilesAndDropInsLoadLikeGrubMkconfig) 
         }
     }
     EXPECT_GT(claims, static_cast<std::size_t>(kRoots));
-    std::printf("[ differential ] %d generated roots (main + drop-ins) loaded, %zu settings claimed, all equal\n",
-                kRoots, claims);
+    std::printf("[ differential ] %d generated roots (main + drop-ins) loaded, %zu settings claimed, all equal; %zu "
+                "roots rejected as malformed (so does `sh -n`)\n",
+                kRoots, claims, rejected);
+}
+
+/// Random edits of real and generated files, with characters that matter to sh.
+std::string mutate(std::mt19937& rng, std::string t) {
+    static const std::string shellish = "'\"\\$`(){};&|<>#=\n \t~*!:%-+?@0123456789[]";
+    int edits = 1 + static_cast<int>(rng() % 5);
+    for (int e = 0; e < edits; ++e) {
+        std::size_t at = t.empty() ? 0 : rng() % t.size();
+        switch (rng() % 3) {
+        case 0: t.insert(at, 1, shellish[rng() % shellish.size()]); break;
+        case 1:
+            if (!t.empty()) t.erase(at, 1);
+            break;
+        default:
+            if (!t.empty()) t[at] = shellish[rng() % shellish.size()];
+            break;
+        }
+    }
+    return t;
+}
+
+std::vector<std::string> mutation_seeds() {
+    std::vector<std::string> seeds;
+    for (const auto& sub : {"default_grub", "default_grub.d"})
+        for (const auto& p : files_in(data_dir() / sub))
+            seeds.push_back(read_file(p));
+    for (unsigned i = 0; i < 50; ++i)
+        seeds.push_back(Gen(777 + i).file());
+    return seeds;
+}
+
+// `sh -n` reads a file without executing anything: the parser's verdict alone.
+TEST(DefaultGrubDifferential, AcceptsWhatDashParses) {
+    TempDir sandbox;
+    std::mt19937 rng(std::getenv("DG_SEED") ? static_cast<unsigned>(std::atoi(std::getenv("DG_SEED"))) : 4242u);
+    auto seeds = mutation_seeds();
+    const int kFiles = std::getenv("DG_MUTATIONS") ? std::atoi(std::getenv("DG_MUTATIONS")) : 4000;
+    std::vector<bool> ours(kFiles);
+    std::vector<std::string> texts(kFiles);
+    for (int i = 0; i < kFiles; ++i) {
+        if (i % 4 == 3) { // short random text made of what matters to sh
+            static const std::string alpha = "'\"\\$`(){};&|<>#=\n \t~*!:%-+?@09[]abcxyzfiesacdone_";
+            std::size_t len = rng() % 60;
+            for (std::size_t k = 0; k < len; ++k)
+                texts[i] += alpha[rng() % alpha.size()];
+        } else {
+            texts[i] = mutate(rng, seeds[rng() % seeds.size()]);
+        }
+        write_file(sandbox / ("m" + std::to_string(i)), texts[i]);
+        ours[i] = code_of([&] { parse(texts[i]); }) == Exit::ok;
+    }
+    std::vector<std::string> names;
+    for (int i = 0; i < kFiles; ++i)
+        names.push_back("m" + std::to_string(i));
+    auto parses = sh_parses(sandbox.path(), names);
+    std::size_t agree = 0, we_reject = 0, we_accept = 0;
+    for (int i = 0; i < kFiles; ++i) {
+        bool sh_ok = parses[static_cast<std::size_t>(i)];
+        if (sh_ok == ours[i]) {
+            ++agree;
+        } else if (sh_ok) {
+            ++we_reject;
+            ADD_FAILURE() << "dash parses, we reject: " << error_of([&] { parse(texts[i]); }) << "\n" << texts[i];
+        } else {
+            ++we_accept;
+            ADD_FAILURE() << "dash rejects, we accept:\n" << texts[i];
+        }
+    }
+    std::printf("[ differential ] %d mutated files: parser verdict equal to `sh -n` for %zu (we reject %zu that dash "
+                "parses, accept %zu that dash rejects)\n",
+                kFiles, agree, we_reject, we_accept);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -964,7 +1112,7 @@ std::vector<std::string> hostile_values(const std::string& marker) {
             ")",
             "(",
             "<<EOF",
-            ">/tmp/x",
+            ">pwned",
             " ",
             "  lead and trail  ",
             "\t",
@@ -1037,9 +1185,11 @@ TEST(DefaultGrubProof, HostileValuesInEveryFileSourceToExactlyThatValue) {
     std::vector<Edit> edits;
     std::vector<Job> jobs;
     std::size_t refused = 0, n = 0;
+    std::vector<DefaultGrubFile> parsed;
     for (std::size_t si = 0; si < sources.size(); ++si) {
         const auto& src = sources[si];
-        auto f = DefaultGrubFile::parse(src.text, src.name);
+        parsed.push_back(DefaultGrubFile::parse(src.text, src.name));
+        const DefaultGrubFile& f = parsed.back();
         write_file(sandbox / ("o" + std::to_string(si)), src.text);
         std::set<std::string> keyset = {"GRUB_NEW_KEY"};
         for (const auto& a : f.assignments())
@@ -1094,10 +1244,12 @@ TEST(DefaultGrubProof, HostileValuesInEveryFileSourceToExactlyThatValue) {
         ASSERT_TRUE(got.at(e.key).has_value()) << src.name << " " << e.key;
         EXPECT_EQ(*got.at(e.key), e.value) << src.name << " " << e.key;
         // (b) every other key unchanged (unless its value is built from this key)
-        auto f = DefaultGrubFile::parse(src.text, src.name);
+        const DefaultGrubFile& f = parsed[e.source];
         for (const auto& [k, v] : got) {
             if (k == e.key) continue;
-            bool uses = false;
+            bool uses = false; // $$ is another number in another shell
+            for (const auto& a : f.assignments())
+                if (a.key == k && a.raw.find("$$") != std::string::npos) uses = true;
             for (const auto& a : f.assignments())
                 if (a.key == k && a.raw.find(e.key) != std::string::npos) uses = true; // $KEY, ${#KEY}, …
             if (uses) {
@@ -1125,7 +1277,6 @@ TEST(DefaultGrubProof, HostileValuesInEveryFileSourceToExactlyThatValue) {
     // (d) nothing ran
     EXPECT_FALSE(fs::exists(sandbox / "pwned"));
     EXPECT_FALSE(fs::exists(marker));
-    EXPECT_FALSE(fs::exists("/tmp/x"));
     EXPECT_GT(proven, 10000u);
     std::printf("[ proof ] %zu hostile values x %zu files: %zu edits sourced by /bin/sh and proven (a)-(d); "
                 "%zu keys refused as computed by the shell; %zu other-key checks skipped as they use the key\n",
@@ -1234,14 +1385,23 @@ TEST(DefaultGrubHostile, GarbageNulsAndDeepNesting) {
         std::string("=\n \\"),
     };
     for (const auto& alpha : alphabets)
-        for (int round = 0; round < 200; ++round) {
-            std::size_t len = round < 190 ? static_cast<std::size_t>(rng() % 400) : (1u << 20) - 1;
+        for (int round = 0; round < 3002; ++round) {
+            std::size_t len = round < 3000 ? static_cast<std::size_t>(rng() % 300) : (1u << 20) - 1;
             std::string s;
             s.reserve(len);
             for (std::size_t i = 0; i < len; ++i)
                 s += alpha[rng() % alpha.size()];
             survive(s);
         }
+    // Mutations of real and generated files: spans stay exact wherever they still parse.
+    auto seeds = mutation_seeds();
+    for (int round = 0; round < 4000; ++round) {
+        std::string t = mutate(rng, seeds[rng() % seeds.size()]);
+        survive(t);
+        try {
+            expect_exact_spans(parse(t));
+        } catch (const Error&) {}
+    }
     std::string bytes;
     for (int i = 0; i < (1 << 20) - 1; ++i)
         bytes += static_cast<char>(1 + rng() % 255);
@@ -1249,7 +1409,7 @@ TEST(DefaultGrubHostile, GarbageNulsAndDeepNesting) {
     for (const std::string& unit : {std::string("("), std::string("$("), std::string("${x:-"), std::string("\"$("),
                                     std::string("if true; then "), std::string("{ "), std::string("$((")}) {
         std::string deep;
-        for (int i = 0; i < 100000; ++i)
+        while (deep.size() + unit.size() < (1u << 20))
             deep += unit;
         EXPECT_EQ(code_of([&] { parse(deep); }), Exit::data) << unit;
     }
@@ -1258,7 +1418,7 @@ TEST(DefaultGrubHostile, GarbageNulsAndDeepNesting) {
         many += "GRUB_A=$GRUB_A$GRUB_A\n. x\n"; // long chains of dynamic values stay cheap
     survive(many);
     std::string lines;
-    for (int i = 0; i < 60000; ++i)
+    for (int i = 0; i < 40000; ++i)
         lines += "GRUB_K" + std::to_string(i % 50) + "=\"v" + std::to_string(i) + "\"\n";
     survive(lines);
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
