@@ -111,6 +111,32 @@ inline Command make_command(std::string name, std::string summary, std::string u
     return c;
 }
 
+/// A verb with its synopsis and summary; options and run are set by the caller.
+inline Verb make_verb(std::string name, std::string synopsis, std::string summary) {
+    Verb v;
+    v.name = std::move(name);
+    v.synopsis = std::move(synopsis);
+    v.summary = std::move(summary);
+    return v;
+}
+
+// Reading a verb's parsed options.
+inline std::vector<std::string> strings_of(const po::variables_map& vm, const char* name) {
+    return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string> {};
+}
+inline std::string string_of(const po::variables_map& vm, const char* name) {
+    return vm.count(name) ? vm[name].as<std::string>() : std::string();
+}
+inline bool flag_of(const po::variables_map& vm, const char* name) {
+    return vm.count(name) && vm[name].as<bool>();
+}
+
+/// Any number of positional arguments, read back with strings_of(vm, "args").
+inline void any_args(po::options_description& hidden, po::positional_options_description& pos) {
+    hidden.add_options()("args", po::value<std::vector<std::string>>());
+    pos.add("args", -1);
+}
+
 /// The command table, in help order.
 const std::vector<Command>& commands();
 

@@ -33,18 +33,6 @@ std::uint16_t number_arg(const std::string& text, const char* what) {
     return *n;
 }
 
-std::vector<std::string> strings(const po::variables_map& vm, const char* name) {
-    return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string> {};
-}
-
-std::string string_opt(const po::variables_map& vm, const char* name) {
-    return vm.count(name) ? vm[name].as<std::string>() : std::string();
-}
-
-bool flag(const po::variables_map& vm, const char* name) {
-    return vm.count(name) && vm[name].as<bool>();
-}
-
 std::vector<const BootEntry*> resolve_all(const BootState& s, const std::vector<std::string>& args) {
     std::vector<const BootEntry*> out;
     for (const auto& a : args) {
@@ -108,20 +96,6 @@ std::string listing_text(const BootState& s, bool verbose) {
     return o.str();
 }
 
-Verb verb(std::string name, std::string synopsis, std::string summary) {
-    Verb v;
-    v.name = std::move(name);
-    v.synopsis = std::move(synopsis);
-    v.summary = std::move(summary);
-    return v;
-}
-
-/// Positional arguments named "args", any number.
-void entries_positional(po::options_description& hidden, po::positional_options_description& pos) {
-    hidden.add_options()("args", po::value<std::vector<std::string>>());
-    pos.add("args", -1);
-}
-
 /// Where the partition is mounted in the root, if it is ("/boot/efi").
 std::string mount_point_of(const sys::Root& root, const std::string& device, std::uint32_t part) {
     std::string disk = device.substr(device.rfind('/') + 1);
@@ -158,8 +132,8 @@ Command boot_command() {
     Command c = make_command("boot", "UEFI boot entries: BootOrder, Boot####, BootNext, Timeout");
 
     {
-        Verb v =
-            verb("list", "", "List BootCurrent, BootNext, Timeout, BootOrder and every Boot#### (-v: paths, data)");
+        Verb v = make_verb("list", "",
+                           "List BootCurrent, BootNext, Timeout, BootOrder and every Boot#### (-v: paths, data)");
         v.run = [](Context& ctx, const po::variables_map&) {
             auto s = load(ctx.system());
             if (ctx.globals().json)
@@ -171,11 +145,11 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("show", "XXXX", "Show one boot entry in full");
-        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        Verb v = make_verb("show", "XXXX", "Show one boot entry in full");
+        v.options = [](auto&, auto& hidden, auto& pos) { any_args(hidden, pos); };
         v.complete = complete_entries;
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
+            auto args = strings_of(vm, "args");
             if (args.size() != 1)
                 throw Error(Exit::usage, "boot show takes one entry", "try 'bootsmith boot show 0001'");
             auto s = load(ctx.system());
@@ -205,8 +179,8 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("create", "--disk DEV --part N --loader PATH --label TEXT [options]",
-                      "Create a boot entry for a loader on a partition and put it in BootOrder");
+        Verb v = make_verb("create", "--disk DEV --part N --loader PATH --label TEXT [options]",
+                           "Create a boot entry for a loader on a partition and put it in BootOrder");
         v.options = [](po::options_description& o, auto&, auto&) {
             o.add_options()                                                                                   //
                 ("disk", po::value<std::string>()->value_name("DEV"), "disk holding the ESP (e.g. /dev/sda)") //
@@ -230,14 +204,14 @@ Command boot_command() {
                 auto s = load(sys);
                 efi::CreateSpec spec;
                 std::vector<std::string> notes;
-                std::string disk_path = string_opt(vm, "disk");
+                std::string disk_path = string_of(vm, "disk");
                 unsigned part = vm["part"].as<unsigned>();
-                spec.loader = efi::normalise_loader(string_opt(vm, "loader"), notes);
-                spec.label = string_opt(vm, "label");
+                spec.loader = efi::normalise_loader(string_of(vm, "loader"), notes);
+                spec.label = string_of(vm, "label");
                 spec.optional_data = data_arg(vm, "data-hex", "data-text");
-                if (vm.count("position")) spec.position = string_opt(vm, "position");
-                spec.inactive = flag(vm, "inactive");
-                spec.allow_duplicate = flag(vm, "allow-duplicate");
+                if (vm.count("position")) spec.position = string_of(vm, "position");
+                spec.inactive = flag_of(vm, "inactive");
+                spec.allow_duplicate = flag_of(vm, "allow-duplicate");
                 spec.hd = efi::hard_drive_for(sys.root(), disk_path, part);
                 std::string mp = mount_point_of(sys.root(), disk_path, part);
                 if (mp.empty())
@@ -255,42 +229,43 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v =
-            verb("delete", "XXXX… | --label TEXT", "Delete boot entries (and their numbers from BootOrder, BootNext)");
+        Verb v = make_verb("delete", "XXXX… | --label TEXT",
+                           "Delete boot entries (and their numbers from BootOrder, BootNext)");
         v.options = [](po::options_description& o, auto& hidden, auto& pos) {
             o.add_options()                                                                                         //
                 ("label", po::value<std::string>()->value_name("TEXT"), "delete every entry with this description") //
                 ("force", po::bool_switch(), "also delete BootCurrent, the entry this system booted from");
-            entries_positional(hidden, pos);
+            any_args(hidden, pos);
         };
         v.complete = complete_entries;
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
+            auto args = strings_of(vm, "args");
             if (args.empty() == !vm.count("label"))
                 throw Error(Exit::usage, "boot delete takes entry numbers or --label, not both or neither");
             return ctx.mutate([&](sys::System& sys) {
                 auto s = load(sys);
                 std::vector<const BootEntry*> entries;
                 if (vm.count("label")) {
-                    std::string label = string_opt(vm, "label");
+                    std::string label = string_of(vm, "label");
                     for (const auto& e : s.entries)
                         if (e.option && e.option->description == label) entries.push_back(&e);
                     if (entries.empty()) throw Error(Exit::no_input, "no boot entry has the label \"" + label + "\"");
                 } else {
                     entries = resolve_all(s, args);
                 }
-                return efi::plan_delete(s, entries, flag(vm, "force"));
+                return efi::plan_delete(s, entries, flag_of(vm, "force"));
             });
         };
         c.verbs.push_back(std::move(v));
     }
     for (bool active : {true, false}) {
-        Verb v = verb(active ? "enable" : "disable", "XXXX…",
+        Verb v =
+            make_verb(active ? "enable" : "disable", "XXXX…",
                       active ? "Mark boot entries active" : "Mark boot entries inactive (the firmware skips them)");
-        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        v.options = [](auto&, auto& hidden, auto& pos) { any_args(hidden, pos); };
         v.complete = complete_entries;
         v.run = [active](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
+            auto args = strings_of(vm, "args");
             if (args.empty()) throw Error(Exit::usage, "which entries? give their numbers");
             return ctx.mutate([&](sys::System& sys) {
                 auto s = load(sys);
@@ -300,11 +275,11 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("rename", "XXXX TEXT", "Change an entry's description in place");
-        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        Verb v = make_verb("rename", "XXXX TEXT", "Change an entry's description in place");
+        v.options = [](auto&, auto& hidden, auto& pos) { any_args(hidden, pos); };
         v.complete = complete_entries;
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
+            auto args = strings_of(vm, "args");
             if (args.size() != 2) throw Error(Exit::usage, "boot rename takes an entry and the new description");
             return ctx.mutate([&](sys::System& sys) {
                 auto s = load(sys);
@@ -314,20 +289,20 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v =
-            verb("set-data", "XXXX (--hex HEX | --text TEXT | --clear)", "Replace an entry's optional data in place");
+        Verb v = make_verb("set-data", "XXXX (--hex HEX | --text TEXT | --clear)",
+                           "Replace an entry's optional data in place");
         v.options = [](po::options_description& o, auto& hidden, auto& pos) {
             o.add_options()                                                                                 //
                 ("hex", po::value<std::string>()->value_name("HEX"), "the data as hex bytes")               //
                 ("text", po::value<std::string>()->value_name("TEXT"), "the data as UCS-2 text with a NUL") //
                 ("clear", po::bool_switch(), "remove the optional data");
-            entries_positional(hidden, pos);
+            any_args(hidden, pos);
         };
         v.complete = complete_entries;
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
+            auto args = strings_of(vm, "args");
             if (args.size() != 1) throw Error(Exit::usage, "boot set-data takes one entry");
-            int given = (vm.count("hex") ? 1 : 0) + (vm.count("text") ? 1 : 0) + (flag(vm, "clear") ? 1 : 0);
+            int given = (vm.count("hex") ? 1 : 0) + (vm.count("text") ? 1 : 0) + (flag_of(vm, "clear") ? 1 : 0);
             if (given != 1) throw Error(Exit::usage, "give exactly one of --hex, --text, --clear");
             return ctx.mutate([&](sys::System& sys) {
                 auto s = load(sys);
@@ -337,17 +312,17 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("order", "[XXXX,XXXX,…] [--first XXXX] [--remove-stale]", "Print or set BootOrder");
+        Verb v = make_verb("order", "[XXXX,XXXX,…] [--first XXXX] [--remove-stale]", "Print or set BootOrder");
         v.options = [](po::options_description& o, auto& hidden, auto& pos) {
             o.add_options()                                                                                    //
                 ("first", po::value<std::string>()->value_name("XXXX"), "move (or add) an entry to the front") //
                 ("remove-stale", po::bool_switch(), "drop numbers that have no Boot#### variable");
-            entries_positional(hidden, pos);
+            any_args(hidden, pos);
         };
         v.complete = complete_entries;
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
-            int modes = (args.empty() ? 0 : 1) + (vm.count("first") ? 1 : 0) + (flag(vm, "remove-stale") ? 1 : 0);
+            auto args = strings_of(vm, "args");
+            int modes = (args.empty() ? 0 : 1) + (vm.count("first") ? 1 : 0) + (flag_of(vm, "remove-stale") ? 1 : 0);
             if (modes > 1) throw Error(Exit::usage, "give a new order, --first or --remove-stale, one at a time");
             if (modes == 0) {
                 auto s = load(ctx.system());
@@ -379,23 +354,23 @@ Command boot_command() {
             }
             return ctx.mutate([&](sys::System& sys) {
                 auto s = load(sys);
-                if (vm.count("first")) return efi::plan_order_first(s, number_arg(string_opt(vm, "first"), "--first"));
-                if (flag(vm, "remove-stale")) return efi::plan_remove_stale(s);
+                if (vm.count("first")) return efi::plan_order_first(s, number_arg(string_of(vm, "first"), "--first"));
+                if (flag_of(vm, "remove-stale")) return efi::plan_remove_stale(s);
                 return efi::plan_order(s, order);
             });
         };
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("next", "XXXX | --clear", "Boot an entry once at the next boot (BootNext)");
+        Verb v = make_verb("next", "XXXX | --clear", "Boot an entry once at the next boot (BootNext)");
         v.options = [](po::options_description& o, auto& hidden, auto& pos) {
             o.add_options()("clear", po::bool_switch(), "remove BootNext");
-            entries_positional(hidden, pos);
+            any_args(hidden, pos);
         };
         v.complete = complete_entries;
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
-            bool clear = flag(vm, "clear");
+            auto args = strings_of(vm, "args");
+            bool clear = flag_of(vm, "clear");
             if (args.size() + (clear ? 1 : 0) != 1) throw Error(Exit::usage, "give one entry or --clear");
             std::optional<std::uint16_t> n;
             if (!clear) n = number_arg(args[0], "entry");
@@ -404,14 +379,14 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("timeout", "SECONDS | --clear", "Set how long the firmware's boot menu waits (0-65535)");
+        Verb v = make_verb("timeout", "SECONDS | --clear", "Set how long the firmware's boot menu waits (0-65535)");
         v.options = [](po::options_description& o, auto& hidden, auto& pos) {
             o.add_options()("clear", po::bool_switch(), "remove Timeout");
-            entries_positional(hidden, pos);
+            any_args(hidden, pos);
         };
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
-            bool clear = flag(vm, "clear");
+            auto args = strings_of(vm, "args");
+            bool clear = flag_of(vm, "clear");
             if (args.size() + (clear ? 1 : 0) != 1) throw Error(Exit::usage, "give the seconds or --clear");
             std::optional<std::uint16_t> t;
             if (!clear) {
@@ -428,18 +403,18 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("dedupe", "", "Remove entries that repeat an earlier entry's device path and data");
+        Verb v = make_verb("dedupe", "", "Remove entries that repeat an earlier entry's device path and data");
         v.run = [](Context& ctx, const po::variables_map&) {
             return ctx.mutate([&](sys::System& sys) { return efi::plan_dedupe(load(sys)); });
         };
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("backup", "FILE", "Save every Boot####, BootOrder, BootNext and Timeout to a JSON file");
-        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        Verb v = make_verb("backup", "FILE", "Save every Boot####, BootOrder, BootNext and Timeout to a JSON file");
+        v.options = [](auto&, auto& hidden, auto& pos) { any_args(hidden, pos); };
         v.complete = [](Context&, const std::vector<std::string>&) { return std::vector<std::string> {":files"}; };
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
+            auto args = strings_of(vm, "args");
             if (args.size() != 1) throw Error(Exit::usage, "boot backup takes one FILE");
             auto s = load(ctx.system());
             Json backup = efi::make_backup(s);
@@ -467,11 +442,11 @@ Command boot_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("restore", "FILE", "Make the boot variables what a backup file says (shows its plan)");
-        v.options = [](auto&, auto& hidden, auto& pos) { entries_positional(hidden, pos); };
+        Verb v = make_verb("restore", "FILE", "Make the boot variables what a backup file says (shows its plan)");
+        v.options = [](auto&, auto& hidden, auto& pos) { any_args(hidden, pos); };
         v.complete = [](Context&, const std::vector<std::string>&) { return std::vector<std::string> {":files"}; };
         v.run = [](Context& ctx, const po::variables_map& vm) {
-            auto args = strings(vm, "args");
+            auto args = strings_of(vm, "args");
             if (args.size() != 1) throw Error(Exit::usage, "boot restore takes one FILE");
             std::filesystem::path file = std::filesystem::absolute(args[0]);
             std::string text = sys::Root("/").read_required(file.native(), 16u << 20);

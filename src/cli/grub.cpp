@@ -8,37 +8,13 @@
 #include "bootsmith/grub/menu.hpp"
 #include "bootsmith/text.hpp"
 
+#include <filesystem>
+#include <functional>
 #include <ostream>
-#include <sstream>
 
 namespace bootsmith::cli {
 
 namespace {
-
-std::vector<std::string> strings(const po::variables_map& vm, const char* name) {
-    return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string> {};
-}
-
-std::string string_opt(const po::variables_map& vm, const char* name) {
-    return vm.count(name) ? vm[name].as<std::string>() : std::string();
-}
-
-bool flag(const po::variables_map& vm, const char* name) {
-    return vm.count(name) && vm[name].as<bool>();
-}
-
-void args_positional(po::options_description& hidden, po::positional_options_description& pos) {
-    hidden.add_options()("args", po::value<std::vector<std::string>>());
-    pos.add("args", -1);
-}
-
-Verb verb(std::string name, std::string synopsis, std::string summary) {
-    Verb v;
-    v.name = std::move(name);
-    v.synopsis = std::move(synopsis);
-    v.summary = std::move(summary);
-    return v;
-}
 
 /// Variables rhboot keeps in the external env_block on btrfs (grub.md §1.9).
 bool external_variable(std::string_view name) {
@@ -48,43 +24,54 @@ bool external_variable(std::string_view name) {
     return false;
 }
 
+/// A path the user gave: relative to the working directory on the live system (as tools
+/// there are used), a system path inside the root otherwise.
+std::string user_path(const sys::System& sys, const std::string& given) {
+    if (sys.is_live() && !given.empty() && given.front() != '/')
+        return sys::normalise(std::filesystem::absolute(given).native());
+    return sys::normalise(given);
+}
+
 // ---------------------------------------------------------------------------------------
 // grubenv
 
 std::string env_path(const sys::System& sys, const po::variables_map& vm) {
-    return vm.count("file") ? sys::normalise(string_opt(vm, "file")) : grub::default_grubenv_path(sys.root());
-}
-
-/// The block at `path`; nullopt when the file does not exist.
-std::optional<grub::EnvBlock> read_env(const sys::Root& root, const std::string& path) {
-    auto bytes = root.read(path, 1u << 20);
-    if (!bytes) return std::nullopt;
-    return grub::EnvBlock::parse(std::move(*bytes), root.display(path));
+    return vm.count("file") ? user_path(sys, string_of(vm, "file")) : grub::default_grubenv_path(sys.root());
 }
 
 grub::EnvBlock require_env(const sys::Root& root, const std::string& path) {
-    auto env = read_env(root, path);
-    if (!env)
+    auto f = grub::read_env_file(root, path);
+    if (!f.bytes)
         throw Error(Exit::no_input, root.display(path) + ": no such file",
                     "create it with 'bootsmith grub env create'");
-    return std::move(*env);
+    return std::move(f.block);
+}
+
+/// A grubenv about to be written: its directory must exist (a mistyped --file must not
+/// create a block GRUB never reads), and a new file away from the usual place is noted.
+void check_env_target(sys::Plan& p, const sys::Root& root, const grub::EnvFile& f) {
+    std::string dir = f.path.substr(0, f.path.rfind('/'));
+    if (!root.is_dir(dir.empty() ? "/" : dir))
+        throw Error(Exit::no_input, root.display(dir) + ": no such directory", "check --file");
+    if (!f.bytes && f.path != grub::default_grubenv_path(root))
+        p.notes.push_back("creating " + f.path + ", which is not where GRUB looks for grubenv (" +
+                          grub::default_grubenv_path(root) + ")");
 }
 
 void refuse_external(const grub::EnvBlock& env, std::string_view name, const sys::Root& root, const std::string& path) {
     if (auto ext = env.external_block(); ext && external_variable(name))
-        throw Error(Exit::refused,
-                    root.display(path) + ": " + std::string(name) + " lives in the external block " + *ext +
-                        " (env_block=), not in this file; editing the file would change nothing GRUB reads");
+        throw Error(Exit::refused, root.display(path) + ": " + std::string(name) + " lives in the external block " +
+                                       *ext + ", not in this file; editing the file would change nothing GRUB reads");
 }
 
-/// The plan that writes `after` over the grubenv at `path` (which held `before`).
-sys::Plan env_plan(std::string title, const std::string& path, const std::optional<std::string>& before,
-                   const grub::EnvBlock& after) {
+/// The plan that writes `after` over the grubenv file `f`.
+sys::Plan env_plan(std::string title, const sys::Root& root, const grub::EnvFile& f, const grub::EnvBlock& after) {
     sys::Plan p;
     p.title = std::move(title);
-    p.write_file(path, before, after.bytes(), "GRUB environment block", /*text=*/is_utf8(after.bytes()));
+    check_env_target(p, root, f);
+    p.write_file(f.path, f.bytes, after.bytes(), "GRUB environment block", /*text=*/is_utf8(after.bytes()));
     for (const auto& w : after.warnings())
-        p.notes.push_back(path + ": " + w);
+        p.notes.push_back(w);
     return p;
 }
 
@@ -104,20 +91,23 @@ Json env_json(const sys::Root& root, const std::string& path, const grub::EnvBlo
     return j;
 }
 
-/// `NAME=VALUE` arguments, as grub-editenv takes them.
+/// `NAME=VALUE` arguments. Unlike grub-editenv (whose front end accepts anything), names
+/// that would break the block or vanish from it are refused here.
 std::vector<grub::EnvVar> assignments(const std::vector<std::string>& args) {
     std::vector<grub::EnvVar> out;
     for (const auto& a : args) {
-        auto eq = a.find('=');
-        if (eq == std::string::npos)
-            throw Error(Exit::usage, "invalid parameter " + printable(a) + ": expected NAME=VALUE");
-        out.push_back({a.substr(0, eq), a.substr(eq + 1)});
+        auto v = grub::parse_assignment(a);
+        if (!v) throw Error(Exit::usage, "invalid parameter " + printable(a) + ": expected NAME=VALUE");
+        if (v->name.empty() || v->name.find('\n') != std::string::npos || v->name.front() == '#')
+            throw Error(Exit::usage, "invalid variable name '" + printable(v->name) +
+                                         "': empty, starting with '#' or holding a newline");
+        out.push_back(std::move(*v));
     }
     return out;
 }
 
 int env_run(Context& ctx, const po::variables_map& vm) {
-    auto args = strings(vm, "args");
+    auto args = strings_of(vm, "args");
     std::string action = args.empty() ? "list" : args.front();
     if (!args.empty()) args.erase(args.begin());
     sys::System& sys = ctx.system();
@@ -133,7 +123,7 @@ int env_run(Context& ctx, const po::variables_map& vm) {
                 for (const auto& v : env.list())
                     ctx.out() << v.name << "=" << v.value << "\n";
                 for (const auto& w : env.warnings())
-                    ctx.warn(sys.root().display(path) + ": " + w);
+                    ctx.warn(w);
             }
             return 0;
         }
@@ -152,21 +142,20 @@ int env_run(Context& ctx, const po::variables_map& vm) {
         std::vector<grub::EnvVar> vars;
         if (action == "set") vars = assignments(args);
         return ctx.mutate([&](sys::System& s) {
-            std::string path = env_path(s, vm);
-            auto before = s.root().read(path, 1u << 20);
-            auto env = before ? grub::EnvBlock::parse(*before, s.root().display(path)) : grub::EnvBlock::create();
+            auto f = grub::read_env_file(s.root(), env_path(s, vm));
+            grub::EnvBlock env = f.block;
             if (action == "set") {
                 for (const auto& v : vars)
-                    refuse_external(env, v.name, s.root(), path);
+                    refuse_external(env, v.name, s.root(), f.path);
                 env.set_all(vars);
             } else {
                 for (const auto& n : args) {
-                    refuse_external(env, n, s.root(), path);
+                    refuse_external(env, n, s.root(), f.path);
                     env.unset(n);
                 }
             }
-            return env_plan("grub env " + action + " " + printable(args.front()) + (args.size() > 1 ? " …" : ""), path,
-                            before, env);
+            return env_plan("grub env " + action + " " + printable(args.front()) + (args.size() > 1 ? " …" : ""),
+                            s.root(), f, env);
         });
     }
     if (action == "create") {
@@ -175,13 +164,20 @@ int env_run(Context& ctx, const po::variables_map& vm) {
             std::string path = env_path(s, vm);
             auto before = s.root().read(path, 1u << 20);
             if (before) {
-                // Like grub-editenv, create resets an existing block: make that a choice.
-                auto old = grub::EnvBlock::parse(*before, s.root().display(path));
-                if (!old.list().empty() && !ctx.globals().dry_run)
-                    ctx.confirm(s.root().display(path) + " holds " + std::to_string(old.list().size()) +
-                                " variables; reset it to an empty block");
+                // Like grub-editenv, create resets an existing block — also one that is
+                // corrupt (the way to repair it): make that a choice.
+                std::string what;
+                try {
+                    auto old = grub::EnvBlock::parse(*before, s.root().display(path));
+                    if (!old.list().empty()) what = "holds " + std::to_string(old.list().size()) + " variables";
+                } catch (const Error&) {
+                    what = "is not a valid environment block";
+                }
+                if (!what.empty() && !ctx.globals().dry_run)
+                    ctx.confirm(s.root().display(path) + " " + what + "; replace it with an empty block");
             }
-            return env_plan("grub env create", path, before, grub::EnvBlock::create());
+            grub::EnvFile f {path, before, grub::EnvBlock::create()};
+            return env_plan("grub env create", s.root(), f, grub::EnvBlock::create());
         });
     }
     throw Error(Exit::usage, "unknown grub env action '" + printable(action) + "'",
@@ -216,29 +212,33 @@ std::string setting_text(const grub::Setting& s) {
     return out;
 }
 
-/// Warnings for a change to the main file that a drop-in will override.
-void note_overrides(sys::Plan& p, const grub::GrubDefaults& d, const std::string& key) {
-    for (std::size_t i = 1; i < d.files().size(); ++i)
-        if (d.files()[i].deciding(key) != nullptr)
-            p.notes.push_back(d.files()[i].path() + " assigns " + key +
-                              " after /etc/default/grub: the drop-in's value is the one grub-mkconfig uses");
+/// The index of the file whose assignment decides `key` (the last file assigning it at top
+/// level); 0, /etc/default/grub, when none does, so that a new key is appended there.
+std::size_t deciding_file(const grub::GrubDefaults& d, const std::string& key) {
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < d.files().size(); ++i)
+        if (d.files()[i].deciding(key) != nullptr) at = i;
+    return at;
 }
 
-/// The plan that sets KEY to VALUE in /etc/default/grub.
+/// The plan that sets KEY to VALUE on the line that decides it — in a drop-in when one
+/// decides it — so that sourcing the files in grub-mkconfig's order yields VALUE.
 sys::Plan config_set_plan(const sys::System& sys, const std::string& key, const std::string& value, std::string title) {
     auto d = grub::GrubDefaults::load(sys.root());
-    const auto& main = d.main();
+    std::size_t at = deciding_file(d, key);
+    std::string path = d.system_path(at);
     sys::Plan p;
     p.title = std::move(title);
-    auto before = sys.root().read(grub::GrubDefaults::kPath);
-    p.write_file(grub::GrubDefaults::kPath, before, main.with_value(key, value), key);
-    note_overrides(p, d, key);
+    p.write_file(path, sys.root().read(path), d.files()[at].with_value(key, value), key);
+    if (at != 0)
+        p.notes.push_back(key + " is decided by the drop-in " + path +
+                          " (sourced after /etc/default/grub): edited there");
     if (!p.empty()) p.notes.push_back("run update-grub (grub-mkconfig) for the change to reach grub.cfg");
     return p;
 }
 
 int config_run(Context& ctx, const po::variables_map& vm) {
-    auto args = strings(vm, "args");
+    auto args = strings_of(vm, "args");
     std::string action = args.empty() ? "list" : args.front();
     if (!args.empty()) args.erase(args.begin());
     if (action == "list") {
@@ -249,8 +249,8 @@ int config_run(Context& ctx, const po::variables_map& vm) {
             for (const auto& s : settings)
                 list.push_back(setting_json(s));
             Json files = Json::array();
-            for (const auto& f : d.files())
-                files.push_back(f.path());
+            for (std::size_t i = 0; i < d.files().size(); ++i)
+                files.push_back(d.system_path(i));
             ctx.print_json({{"schema", "bootsmith.grub-config/1"}, {"files", files}, {"settings", list}});
         } else {
             for (const auto& s : settings)
@@ -261,8 +261,7 @@ int config_run(Context& ctx, const po::variables_map& vm) {
     if (action == "get") {
         if (args.size() != 1) throw Error(Exit::usage, "grub config get takes one KEY");
         check_key(args[0]);
-        auto d = grub::GrubDefaults::load(ctx.system().root());
-        auto s = d.get(args[0]);
+        auto s = grub::GrubDefaults::load(ctx.system().root()).get(args[0]);
         if (!s) throw Error(Exit::no_input, std::string(grub::GrubDefaults::kPath) + ": " + args[0] + " is not set");
         if (ctx.globals().json) {
             Json j = setting_json(*s);
@@ -289,9 +288,10 @@ int config_run(Context& ctx, const po::variables_map& vm) {
             auto d = grub::GrubDefaults::load(s.root());
             sys::Plan p;
             p.title = "grub config unset " + args[0];
-            p.write_file(grub::GrubDefaults::kPath, s.root().read(grub::GrubDefaults::kPath), d.main().without(args[0]),
-                         args[0]);
-            note_overrides(p, d, args[0]);
+            for (std::size_t i = 0; i < d.files().size(); ++i)
+                if (d.files()[i].deciding(args[0]) != nullptr)
+                    p.write_file(d.system_path(i), s.root().read(d.system_path(i)), d.files()[i].without(args[0]),
+                                 args[0]);
             return p;
         });
     }
@@ -299,18 +299,20 @@ int config_run(Context& ctx, const po::variables_map& vm) {
 }
 
 int cmdline_run(Context& ctx, const po::variables_map& vm) {
-    auto args = strings(vm, "args");
+    auto args = strings_of(vm, "args");
     std::string action = args.empty() ? "show" : args.front();
     if (!args.empty()) args.erase(args.begin());
-    const std::string key = flag(vm, "default") ? "GRUB_CMDLINE_LINUX_DEFAULT" : "GRUB_CMDLINE_LINUX";
-    if (action == "show") {
-        if (!args.empty()) throw Error(Exit::usage, "grub cmdline show takes no arguments");
-        auto d = grub::GrubDefaults::load(ctx.system().root());
-        auto s = d.get(key);
-        std::string value = s && s->value ? *s->value : "";
+    const std::string key = flag_of(vm, "default") ? "GRUB_CMDLINE_LINUX_DEFAULT" : "GRUB_CMDLINE_LINUX";
+    auto current = [&](const sys::Root& root) {
+        auto s = grub::GrubDefaults::load(root).get(key);
         if (s && !s->value)
             throw Error(Exit::unavailable, s->file + ":" + std::to_string(s->line) + ": " + key +
                                                " is computed by the shell (" + s->reason + ")");
+        return std::make_pair(s, s && s->value ? *s->value : std::string());
+    };
+    if (action == "show") {
+        if (!args.empty()) throw Error(Exit::usage, "grub cmdline show takes no arguments");
+        auto [s, value] = current(ctx.system().root());
         if (ctx.globals().json) {
             ctx.print_json({{"schema", "bootsmith.grub-cmdline/1"},
                             {"key", key},
@@ -326,14 +328,8 @@ int cmdline_run(Context& ctx, const po::variables_map& vm) {
         throw Error(Exit::usage, "unknown grub cmdline action '" + printable(action) + "'", "use show, add or remove");
     if (args.empty()) throw Error(Exit::usage, "grub cmdline " + action + " needs arguments");
     return ctx.mutate([&](sys::System& s) {
-        auto d = grub::GrubDefaults::load(s.root());
-        const auto* a = d.main().deciding(key);
-        if (a != nullptr && !a->value)
-            throw Error(Exit::refused, d.main().path() + ":" + std::to_string(a->line) + ": " + key +
-                                           " is computed by the shell (" + a->dynamic_reason +
-                                           "); refusing to edit it");
-        std::string current = a != nullptr ? *a->value : "";
-        std::string next = action == "add" ? grub::cmdline_add(current, args) : grub::cmdline_remove(current, args);
+        std::string value = current(s.root()).second;
+        std::string next = action == "add" ? grub::cmdline_add(value, args) : grub::cmdline_remove(value, args);
         return config_set_plan(s, key, next,
                                "grub cmdline " + action + " " + args.front() + (args.size() > 1 ? " …" : ""));
     });
@@ -342,27 +338,30 @@ int cmdline_run(Context& ctx, const po::variables_map& vm) {
 // ---------------------------------------------------------------------------------------
 // The menu and the default
 
-std::string cfg_path(const sys::Root& root, const po::variables_map& vm) {
-    if (vm.count("config")) return sys::normalise(string_opt(vm, "config"));
-    for (const char* p : {"/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"})
-        if (root.exists(p)) return p;
-    throw Error(Exit::no_input, root.display("/boot/grub/grub.cfg") + ": no grub.cfg (nor /boot/grub2/grub.cfg)",
-                "give one with --config");
-}
-
 struct MenuState {
     std::string cfg;
     grub::Menu menu;
     std::string env_file;
     std::optional<grub::EnvBlock> env;
+    std::string env_problem; ///< why the grubenv could not be read ("" when it could)
+    std::optional<std::string> get(const char* name) const { return env ? env->get(name) : std::nullopt; }
 };
 
-MenuState load_menu(const sys::Root& root, const po::variables_map& vm) {
+MenuState load_menu(const sys::System& sys, const po::variables_map& vm) {
+    const sys::Root& root = sys.root();
     MenuState m;
-    m.cfg = cfg_path(root, vm);
+    m.cfg = vm.count("config") ? user_path(sys, string_of(vm, "config")) : grub::default_grubcfg_path(root);
+    if (m.cfg.empty())
+        throw Error(Exit::no_input, root.display("/boot/grub/grub.cfg") + ": no grub.cfg (nor /boot/grub2/grub.cfg)",
+                    "give one with --config");
     m.menu = grub::parse_menu(root.read_required(m.cfg, 16u << 20));
-    m.env_file = vm.count("file") ? sys::normalise(string_opt(vm, "file")) : grub::default_grubenv_path(root);
-    m.env = read_env(root, m.env_file);
+    m.env_file = env_path(sys, vm);
+    try {
+        auto f = grub::read_env_file(root, m.env_file);
+        if (f.bytes) m.env = std::move(f.block);
+    } catch (const Error& e) {
+        m.env_problem = e.what(); // the menu is still worth showing
+    }
     return m;
 }
 
@@ -391,26 +390,18 @@ Json entry_tree_json(const std::vector<grub::MenuEntry>& entries) {
 Json selection_json(const grub::Menu& menu, const std::optional<std::string>& value) {
     if (!value) return nullptr;
     auto sel = grub::resolve_default(menu, *value);
+    bool hit = sel.entry != nullptr && !sel.fell_back;
     return {{"value", *value},
-            {"index_path", sel.entry != nullptr ? Json(sel.index_path) : Json(nullptr)},
-            {"title", sel.entry != nullptr ? Json(sel.entry->title) : Json(nullptr)},
+            {"index_path", hit ? Json(sel.index_path) : Json(nullptr)},
+            {"title", hit ? Json(sel.entry->title) : Json(nullptr)},
             {"fell_back", sel.fell_back}};
 }
 
-/// What GRUB will boot by default: next_entry if set (once), else `default`, where
-/// "${saved_entry}" means grubenv's saved_entry.
-struct Effective {
-    std::optional<std::string> value;
-    std::string source; ///< "next_entry", "saved_entry", "grub.cfg set default", "first entry"
-};
-
-Effective effective_default(const MenuState& m) {
-    auto envget = [&](const char* n) { return m.env ? m.env->get(n) : std::nullopt; };
-    if (m.menu.uses_next_entry)
-        if (auto n = envget("next_entry"); n && !n->empty()) return {n, "next_entry"};
-    if (m.menu.default_from_saved_entry) return {envget("saved_entry"), "saved_entry"};
-    if (m.menu.default_value) return {m.menu.default_value, "grub.cfg set default"};
-    return {std::nullopt, "first entry"};
+/// The index path a value selects, "" when it matches nothing (GRUB would fall back).
+std::string marked(const grub::Menu& menu, const std::optional<std::string>& value) {
+    if (!value) return {};
+    auto sel = grub::resolve_default(menu, *value);
+    return sel.entry != nullptr && !sel.fell_back ? sel.index_path : std::string();
 }
 
 void print_tree(std::ostream& o, const std::vector<grub::MenuEntry>& entries, int depth,
@@ -418,27 +409,21 @@ void print_tree(std::ostream& o, const std::vector<grub::MenuEntry>& entries, in
     for (const auto& e : entries) {
         std::string idx = e.index_path;
         idx.resize(std::max<std::size_t>(idx.size() + 1, 8), ' ');
-        o << idx << std::string(static_cast<std::size_t>(depth) * 2, ' ') << e.title << (e.submenu ? "  >" : "");
-        std::string marks;
-        if (e.index_path == mark_default) marks += " [default]";
-        if (e.index_path == mark_saved) marks += " [saved]";
-        if (e.index_path == mark_next) marks += " [next]";
-        o << marks << "\n";
-        o << std::string(8 + static_cast<std::size_t>(depth) * 2, ' ') << "id " << e.id << "\n";
+        o << idx << std::string(static_cast<std::size_t>(depth) * 2, ' ') << printable(e.title)
+          << (e.submenu ? "  >" : "");
+        if (e.index_path == mark_default) o << " [default]";
+        if (e.index_path == mark_saved) o << " [saved]";
+        if (e.index_path == mark_next) o << " [next]";
+        o << "\n" << std::string(8 + static_cast<std::size_t>(depth) * 2, ' ') << "id " << printable(e.id) << "\n";
         if (e.submenu) print_tree(o, e.children, depth + 1, mark_default, mark_saved, mark_next);
     }
 }
 
 int menu_run(Context& ctx, const po::variables_map& vm) {
-    auto m = load_menu(ctx.system().root(), vm);
-    auto eff = effective_default(m);
-    auto resolved = [&](const std::optional<std::string>& v) {
-        if (!v) return std::string();
-        auto sel = grub::resolve_default(m.menu, *v);
-        return sel.entry != nullptr ? sel.index_path : std::string();
-    };
-    auto saved = m.env ? m.env->get("saved_entry") : std::nullopt;
-    auto next = m.env ? m.env->get("next_entry") : std::nullopt;
+    auto m = load_menu(ctx.system(), vm);
+    auto saved = m.get("saved_entry"), next = m.get("next_entry");
+    auto eff = grub::effective_default(m.menu, saved, next);
+    if (!m.env_problem.empty()) ctx.warn(m.env_problem);
     if (ctx.globals().json) {
         Json j;
         j["schema"] = "bootsmith.grub-menu/1";
@@ -454,123 +439,149 @@ int menu_run(Context& ctx, const po::variables_map& vm) {
         ctx.print_json(j);
         return 0;
     }
-    print_tree(ctx.out(), m.menu.entries, 0, resolved(eff.value.value_or("0")), resolved(saved), resolved(next));
+    print_tree(ctx.out(), m.menu.entries, 0, eff.selection.fell_back ? "" : eff.selection.index_path,
+               marked(m.menu, saved), marked(m.menu, next));
     if (m.menu.blscfg) ctx.out() << "(this grub.cfg also reads Boot Loader Specification entries at boot: blscfg)\n";
     ctx.out() << "default: " << (eff.value ? "\"" + printable(*eff.value) + "\"" : std::string("first entry"))
-              << " from " << eff.source << "\n";
+              << " from " << eff.source
+              << (eff.selection.fell_back ? " — matches nothing, GRUB boots the first entry" : "") << "\n";
     for (const auto& d : m.menu.diagnostics)
         ctx.warn(ctx.system().root().display(m.cfg) + ": " + d);
     return 0;
 }
 
-/// Checks ENTRY against the menu; warnings for what makes a saved default fragile or inert.
-void check_entry(sys::Plan& p, const MenuState& m, const sys::System& sys, const std::string& entry, bool force) {
-    const auto* e = grub::find_entry(m.menu, entry);
-    if (e == nullptr && !m.menu.blscfg && !force)
-        throw Error(Exit::refused, "'" + printable(entry) + "' matches no entry of " + sys.root().display(m.cfg),
-                    "see 'bootsmith grub menu', or use --force");
-    if (e == nullptr && m.menu.blscfg && !force)
-        p.notes.push_back("'" + entry + "' is not a menuentry of grub.cfg; with blscfg it may name a BLS entry id");
-    if (e != nullptr && !entry.empty() && entry.find_first_not_of("0123456789>") == std::string::npos)
-        p.notes.push_back("'" + entry + "' is an index: it points elsewhere when entries are added; the id path is \"" +
-                          e->id_path + "\"");
+/// What to store for ENTRY so that GRUB selects the entry the user means. A value GRUB
+/// resolves itself is kept as given (what grub-set-default stores); one only bootsmith can
+/// read (a bare id or title inside a submenu) becomes the entry's id path; one matching
+/// nothing is refused unless --force.
+std::string entry_value(sys::Plan& p, const MenuState& m, const sys::System& sys, const std::string& entry,
+                        bool force) {
+    auto sel = grub::resolve_default(m.menu, entry);
+    const grub::MenuEntry* meant = grub::find_entry(m.menu, entry);
+    bool grub_resolves = sel.entry != nullptr && !sel.fell_back && (meant == nullptr || sel.entry == meant);
+    if (grub_resolves) {
+        if (entry.find_first_not_of("0123456789>") == std::string::npos && !sel.entry->submenu)
+            p.notes.push_back("'" + entry +
+                              "' is an index: it points elsewhere when entries are added; the id path is \"" +
+                              sel.entry->id_path + "\"");
+        return entry;
+    }
+    if (meant != nullptr && !meant->submenu) {
+        p.notes.push_back("'" + entry + "' is stored as its id path \"" + meant->id_path +
+                          "\": GRUB looks titles and ids up one menu level at a time");
+        return meant->id_path;
+    }
+    if (force || m.menu.blscfg) {
+        if (m.menu.blscfg && !force)
+            p.notes.push_back("'" + entry + "' is not a menuentry of grub.cfg; with blscfg it may name a BLS entry id");
+        return entry;
+    }
+    throw Error(Exit::refused, "'" + printable(entry) + "' matches no entry of " + sys.root().display(m.cfg),
+                "see 'bootsmith grub menu', or use --force");
 }
 
+/// Warnings when grub.cfg (or the next update-grub) will not read what is saved.
 void warn_not_saved(sys::Plan& p, const MenuState& m, const sys::System& sys) {
-    auto d = grub::GrubDefaults::load(sys.root());
-    auto g = d.get("GRUB_DEFAULT");
-    bool saved_in_config = g && g->value && *g->value == "saved";
     if (!m.menu.default_from_saved_entry && !m.menu.blscfg)
-        p.notes.push_back(sys.root().display(m.cfg) +
-                          " does not read saved_entry (GRUB_DEFAULT=" + (g && g->value ? *g->value : std::string("?")) +
-                          "): the setting has no effect until GRUB_DEFAULT=saved and update-grub");
-    else if (!saved_in_config && g)
         p.notes.push_back(
-            "GRUB_DEFAULT is not 'saved' in /etc/default/grub: the next update-grub will stop reading it");
+            sys.root().display(m.cfg) +
+            " does not read saved_entry: the setting has no effect until GRUB_DEFAULT=saved and update-grub");
+    try {
+        auto g = grub::GrubDefaults::load(sys.root()).get("GRUB_DEFAULT");
+        if (g && g->value && *g->value != "saved" && m.menu.default_from_saved_entry)
+            p.notes.push_back("GRUB_DEFAULT is \"" + *g->value +
+                              "\" in /etc/default/grub: the next update-grub stops reading saved_entry");
+    } catch (const Error& e) {
+        p.notes.push_back(std::string("cannot tell what GRUB_DEFAULT is: ") + e.what());
+    }
 }
 
-std::string entry_of(const po::variables_map& vm, const char* what) {
-    auto args = strings(vm, "args");
+std::string entry_arg(const po::variables_map& vm, const char* what) {
+    auto args = strings_of(vm, "args");
     if (args.size() != 1)
         throw Error(Exit::usage, std::string(what) + " takes one ENTRY (index, index path, title or id)");
     return args[0];
 }
 
 int default_run(Context& ctx, const po::variables_map& vm) {
-    auto args = strings(vm, "args");
-    if (args.empty()) {
-        auto m = load_menu(ctx.system().root(), vm);
-        auto eff = effective_default(m);
-        auto sel = grub::resolve_default(m.menu, eff.value.value_or("0"));
+    if (strings_of(vm, "args").empty()) {
+        auto m = load_menu(ctx.system(), vm);
+        if (!m.env_problem.empty()) ctx.warn(m.env_problem);
+        auto eff = grub::effective_default(m.menu, m.get("saved_entry"), m.get("next_entry"));
+        const auto& sel = eff.selection;
         if (ctx.globals().json) {
             ctx.print_json({{"schema", "bootsmith.grub-default/1"},
                             {"source", eff.source},
                             {"value", eff.value ? Json(*eff.value) : Json(nullptr)},
                             {"selection", selection_json(m.menu, eff.value.value_or("0"))}});
         } else {
-            ctx.out() << (sel.entry != nullptr ? sel.index_path + "  " + sel.entry->title : std::string("(empty menu)"))
+            ctx.out() << (sel.entry != nullptr ? sel.index_path + "  " + printable(sel.entry->title)
+                                               : std::string("(empty menu)"))
                       << "   (" << eff.source << (eff.value ? " = \"" + printable(*eff.value) + "\"" : std::string())
                       << (sel.fell_back ? ", matches nothing: GRUB falls back to the first entry" : "") << ")\n";
         }
         return 0;
     }
-    std::string entry = entry_of(vm, "grub default");
+    std::string entry = entry_arg(vm, "grub default");
     return ctx.mutate([&](sys::System& s) {
-        auto m = load_menu(s.root(), vm);
+        auto m = load_menu(s, vm);
         sys::Plan notes;
-        check_entry(notes, m, s, entry, flag(vm, "force"));
+        std::string value = entry_value(notes, m, s, entry, flag_of(vm, "force"));
         warn_not_saved(notes, m, s);
-        auto before = s.root().read(m.env_file, 1u << 20);
-        auto env = before ? grub::EnvBlock::parse(*before, s.root().display(m.env_file)) : grub::EnvBlock::create();
+        auto f = grub::read_env_file(s.root(), m.env_file);
+        grub::EnvBlock env = f.block;
+        refuse_external(env, "next_entry", s.root(), f.path);
         // What grub-set-default does, in its order, applied to the block in memory.
         env.unset("prev_saved_entry");
         env.unset("next_entry");
-        env.set("saved_entry", entry);
-        auto p = env_plan("grub default " + entry, m.env_file, before, env);
+        env.set("saved_entry", value);
+        auto p = env_plan("grub default " + entry, s.root(), f, env);
         p.notes.insert(p.notes.begin(), notes.notes.begin(), notes.notes.end());
         return p;
     });
 }
 
 int next_run(Context& ctx, const po::variables_map& vm) {
-    bool clear = flag(vm, "clear");
-    auto args = strings(vm, "args");
-    if (clear == !args.empty()) throw Error(Exit::usage, "give one ENTRY or --clear");
-    std::string entry = clear ? std::string() : entry_of(vm, "grub next");
+    bool clear = flag_of(vm, "clear");
+    if (clear == !strings_of(vm, "args").empty()) throw Error(Exit::usage, "give one ENTRY or --clear");
+    std::string entry = clear ? std::string() : entry_arg(vm, "grub next");
     return ctx.mutate([&](sys::System& s) {
-        auto m = load_menu(s.root(), vm);
+        auto m = load_menu(s, vm);
         sys::Plan notes;
-        if (!clear) check_entry(notes, m, s, entry, flag(vm, "force"));
-        if (!clear && !m.menu.uses_next_entry && !m.menu.blscfg)
-            notes.notes.push_back(s.root().display(m.cfg) +
-                                  " does not read next_entry: the one-shot boot has no effect");
-        auto before = s.root().read(m.env_file, 1u << 20);
-        auto env = before ? grub::EnvBlock::parse(*before, s.root().display(m.env_file)) : grub::EnvBlock::create();
-        refuse_external(env, "next_entry", s.root(), m.env_file);
+        std::string value;
+        if (!clear) {
+            value = entry_value(notes, m, s, entry, flag_of(vm, "force"));
+            if (!m.menu.uses_next_entry && !m.menu.blscfg)
+                notes.notes.push_back(s.root().display(m.cfg) +
+                                      " does not read next_entry: the one-shot boot has no effect");
+        }
+        auto f = grub::read_env_file(s.root(), m.env_file);
+        grub::EnvBlock env = f.block;
+        refuse_external(env, "next_entry", s.root(), f.path);
         if (clear) {
             env.unset("next_entry");
         } else {
             // What grub-reboot does: undo a legacy prev_saved_entry, then set next_entry.
-            if (auto prev = env.get("prev_saved_entry")) {
+            if (auto prev = env.get("prev_saved_entry"); prev && !prev->empty()) {
                 env.set("saved_entry", *prev);
                 env.unset("prev_saved_entry");
             }
-            env.set("next_entry", entry);
+            env.set("next_entry", value);
         }
-        auto p = env_plan(clear ? "grub next --clear" : "grub next " + entry, m.env_file, before, env);
+        auto p = env_plan(clear ? "grub next --clear" : "grub next " + entry, s.root(), f, env);
         p.notes.insert(p.notes.begin(), notes.notes.begin(), notes.notes.end());
         return p;
     });
 }
 
-/// Completion of ENTRY: the ids of the menu (stable), with titles.
+/// Completion of ENTRY: the id paths of the menu (stable), with titles.
 std::vector<std::string> complete_menu(Context& ctx, const std::vector<std::string>&) {
     std::vector<std::string> out;
     po::variables_map none;
-    auto m = load_menu(ctx.system().root(), none);
+    auto m = load_menu(ctx.system(), none);
     std::function<void(const std::vector<grub::MenuEntry>&)> walk = [&](const std::vector<grub::MenuEntry>& es) {
         for (const auto& e : es) {
-            if (!e.submenu) out.push_back(e.id_path + "\t" + e.title);
+            if (!e.submenu) out.push_back(e.id_path + "\t" + printable(e.title));
             walk(e.children);
         }
     };
@@ -578,11 +589,8 @@ std::vector<std::string> complete_menu(Context& ctx, const std::vector<std::stri
     return out;
 }
 
-std::vector<std::string> complete_words(std::initializer_list<const char*> words) {
-    std::vector<std::string> out;
-    for (const char* w : words)
-        out.emplace_back(w);
-    return out;
+std::vector<std::string> words(std::initializer_list<const char*> list) {
+    return {list.begin(), list.end()};
 }
 
 } // namespace
@@ -593,77 +601,77 @@ Command grub_command() {
         o.add_options()("file", po::value<std::string>()->value_name("PATH"),
                         "the grubenv (default /boot/grub/grubenv or /boot/grub2/grubenv)");
     };
-    {
-        Verb v = verb("env", "[list | get NAME | set NAME=VALUE… | unset NAME… | create]",
-                      "Read and edit grubenv exactly as grub-editenv does (atomically)");
-        v.options = [env_file_option](po::options_description& o, auto& hidden, auto& pos) {
-            env_file_option(o);
-            args_positional(hidden, pos);
-        };
-        v.complete = [](Context&, const std::vector<std::string>& a) {
-            return a.empty() ? complete_words({"list", "get", "set", "unset", "create"}) : std::vector<std::string> {};
-        };
-        v.run = env_run;
-        c.verbs.push_back(std::move(v));
-    }
-    {
-        Verb v = verb("config", "[list | get KEY | set KEY VALUE | unset KEY]",
-                      "Read and edit /etc/default/grub losslessly (drop-ins in /etc/default/grub.d included)");
-        v.options = [](auto&, auto& hidden, auto& pos) { args_positional(hidden, pos); };
-        v.complete = [](Context& ctx, const std::vector<std::string>& a) {
-            if (a.empty()) return complete_words({"list", "get", "set", "unset"});
-            std::vector<std::string> out;
-            if (a.size() == 1 && a[0] != "list")
-                for (const auto& s : grub::GrubDefaults::load(ctx.system().root()).settings())
-                    out.push_back(s.key + "\t" + (s.value ? *s.value : "<computed>"));
-            return out;
-        };
-        v.run = config_run;
-        c.verbs.push_back(std::move(v));
-    }
-    {
-        Verb v = verb("cmdline", "[show | add ARG… | remove ARG…] [--default]",
-                      "Show or edit GRUB_CMDLINE_LINUX (--default: GRUB_CMDLINE_LINUX_DEFAULT)");
-        v.options = [](po::options_description& o, auto& hidden, auto& pos) {
-            o.add_options()("default", po::bool_switch(), "edit GRUB_CMDLINE_LINUX_DEFAULT (normal entries only)");
-            args_positional(hidden, pos);
-        };
-        v.complete = [](Context&, const std::vector<std::string>& a) {
-            return a.empty() ? complete_words({"show", "add", "remove"}) : std::vector<std::string> {};
-        };
-        v.run = cmdline_run;
-        c.verbs.push_back(std::move(v));
-    }
     auto menu_options = [env_file_option](po::options_description& o) {
         o.add_options()("config", po::value<std::string>()->value_name("PATH"),
                         "the grub.cfg (default /boot/grub/grub.cfg or /boot/grub2/grub.cfg)");
         env_file_option(o);
     };
     {
-        Verb v = verb("menu", "", "Show the grub.cfg menu with index paths and ids, and what boots by default");
+        Verb v = make_verb("env", "[list | get NAME | set NAME=VALUE… | unset NAME… | create]",
+                           "Read and edit grubenv exactly as grub-editenv does (atomically)");
+        v.options = [env_file_option](po::options_description& o, auto& hidden, auto& pos) {
+            env_file_option(o);
+            any_args(hidden, pos);
+        };
+        v.complete = [](Context&, const std::vector<std::string>& a) {
+            return a.empty() ? words({"list", "get", "set", "unset", "create"}) : std::vector<std::string> {};
+        };
+        v.run = env_run;
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = make_verb("config", "[list | get KEY | set KEY VALUE | unset KEY]",
+                           "Read and edit /etc/default/grub losslessly (drop-ins in /etc/default/grub.d included)");
+        v.options = [](auto&, auto& hidden, auto& pos) { any_args(hidden, pos); };
+        v.complete = [](Context& ctx, const std::vector<std::string>& a) {
+            if (a.empty()) return words({"list", "get", "set", "unset"});
+            std::vector<std::string> out;
+            if (a.size() == 1 && a[0] != "list")
+                for (const auto& s : grub::GrubDefaults::load(ctx.system().root()).settings())
+                    out.push_back(s.key + "\t" + (s.value ? printable(*s.value) : "<computed>"));
+            return out;
+        };
+        v.run = config_run;
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = make_verb("cmdline", "[show | add ARG… | remove ARG…] [--default]",
+                           "Show or edit GRUB_CMDLINE_LINUX (--default: GRUB_CMDLINE_LINUX_DEFAULT)");
+        v.options = [](po::options_description& o, auto& hidden, auto& pos) {
+            o.add_options()("default", po::bool_switch(), "edit GRUB_CMDLINE_LINUX_DEFAULT (normal entries only)");
+            any_args(hidden, pos);
+        };
+        v.complete = [](Context&, const std::vector<std::string>& a) {
+            return a.empty() ? words({"show", "add", "remove"}) : std::vector<std::string> {};
+        };
+        v.run = cmdline_run;
+        c.verbs.push_back(std::move(v));
+    }
+    {
+        Verb v = make_verb("menu", "", "Show the grub.cfg menu with index paths and ids, and what boots by default");
         v.options = [menu_options](po::options_description& o, auto&, auto&) { menu_options(o); };
         v.run = menu_run;
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("default", "[ENTRY] [--force]",
-                      "Show the default entry, or save one as grub-set-default does (saved_entry)");
+        Verb v = make_verb("default", "[ENTRY] [--force]",
+                           "Show the default entry, or save one as grub-set-default does (saved_entry)");
         v.options = [menu_options](po::options_description& o, auto& hidden, auto& pos) {
             menu_options(o);
             o.add_options()("force", po::bool_switch(), "save an ENTRY that matches nothing in the menu");
-            args_positional(hidden, pos);
+            any_args(hidden, pos);
         };
         v.complete = complete_menu;
         v.run = default_run;
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = verb("next", "ENTRY | --clear", "Boot an entry once, as grub-reboot does (next_entry)");
+        Verb v = make_verb("next", "ENTRY | --clear", "Boot an entry once, as grub-reboot does (next_entry)");
         v.options = [menu_options](po::options_description& o, auto& hidden, auto& pos) {
             menu_options(o);
             o.add_options()("force", po::bool_switch(), "use an ENTRY that matches nothing in the menu") //
                 ("clear", po::bool_switch(), "remove next_entry");
-            args_positional(hidden, pos);
+            any_args(hidden, pos);
         };
         v.complete = complete_menu;
         v.run = next_run;

@@ -86,7 +86,7 @@ int run_grub_editenv(const std::vector<std::string>& args, const Globals& g, std
         // FILE is the caller's path: relative to the working directory on the live system,
         // a system path inside --root otherwise. "-" is the distribution's default.
         std::string path = file == "-"            ? grub::default_grubenv_path(sys.root())
-                           : sys.root().is_live() ? std::filesystem::absolute(file).lexically_normal().native()
+                           : sys.root().is_live() ? std::filesystem::absolute(file).native()
                                                   : sys::normalise(file);
 
         auto held = ctx.lock();
@@ -102,9 +102,9 @@ int run_grub_editenv(const std::vector<std::string>& args, const Globals& g, std
         if (command == "set") {
             std::vector<grub::EnvVar> vars;
             for (const auto& a : rest) {
-                auto eq = a.find('=');
-                if (eq == std::string::npos) fail(err, "invalid parameter " + a);
-                vars.push_back({a.substr(0, eq), a.substr(eq + 1)});
+                auto v = grub::parse_assignment(a);
+                if (!v) fail(err, "invalid parameter " + a);
+                vars.push_back(std::move(*v));
             }
             try {
                 env.set_all(vars);

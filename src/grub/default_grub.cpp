@@ -1998,6 +1998,12 @@ GrubDefaults GrubDefaults::load(const sys::Root& root) {
     return g;
 }
 
+std::string GrubDefaults::system_path(std::size_t i) const {
+    if (i == 0) return kPath;
+    const std::string& p = files_[i].path();
+    return std::string(kDropInDir) + "/" + p.substr(p.rfind('/') + 1);
+}
+
 std::vector<Setting> GrubDefaults::settings() const {
     std::vector<Setting> out;
     if (files_.empty()) return out;
@@ -2007,11 +2013,7 @@ std::vector<Setting> GrubDefaults::settings() const {
         an.push_back(analyze(f.text(), f.path(), st.carry()));
         st = an.back().state;
     }
-    auto sys_path = [&](std::size_t i) {
-        if (i == 0) return std::string(kPath);
-        const std::string& p = files_[i].path();
-        return std::string(kDropInDir) + "/" + p.substr(p.rfind('/') + 1);
-    };
+    auto sys_path = [&](std::size_t i) { return system_path(i); };
     auto assigns = [&](std::size_t i, const std::string& key) {
         for (std::size_t j = 0; j < an[i].assignments.size(); ++j)
             if (an[i].assignments[j].key == key && an[i].meta[j].mode != Mode::sub) return true;

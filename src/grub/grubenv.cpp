@@ -418,6 +418,19 @@ std::vector<std::string> EnvBlock::warnings() const {
     return out;
 }
 
+std::optional<EnvVar> parse_assignment(std::string_view arg) {
+    auto eq = arg.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    return EnvVar {std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1))};
+}
+
+EnvFile read_env_file(const sys::Root& root, const std::string& path) {
+    auto bytes = root.read(path, 1u << 20);
+    std::string what = root.display(path);
+    EnvBlock block = EnvBlock::parse(bytes ? *bytes : std::string(EnvBlock::create().bytes()), what);
+    return EnvFile {path, std::move(bytes), std::move(block)};
+}
+
 std::string default_grubenv_path(const sys::Root& root) {
     static constexpr std::string_view kGrub = "/boot/grub/grubenv", kGrub2 = "/boot/grub2/grubenv";
     if (root.exists(kGrub)) return std::string(kGrub);

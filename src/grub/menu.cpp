@@ -1337,4 +1337,30 @@ const MenuEntry* find_entry(const Menu& menu, std::string_view entry) {
     return nullptr;
 }
 
+DefaultChoice effective_default(const Menu& menu, const std::optional<std::string>& saved_entry,
+                                const std::optional<std::string>& next_entry) {
+    DefaultChoice c;
+    if (menu.uses_next_entry && next_entry && !next_entry->empty()) {
+        c.value = next_entry;
+        c.source = "next_entry";
+    } else if (menu.default_from_saved_entry) {
+        c.value = saved_entry;
+        c.source = "saved_entry";
+    } else if (menu.default_value) {
+        c.value = menu.default_value;
+        c.source = "set default";
+    } else {
+        c.source = "first entry";
+    }
+    c.selection = resolve_default(menu, c.value.value_or("0"));
+    if (!c.value) c.selection.fell_back = false; // no value: entry 0 is GRUB's rule, not a fallback
+    return c;
+}
+
+std::string default_grubcfg_path(const sys::Root& root) {
+    for (const char* p : {"/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"})
+        if (root.is_file(p)) return p;
+    return {};
+}
+
 } // namespace bootsmith::grub

@@ -238,3 +238,79 @@ TEST(Grub, StatusShowsTheSavedAndNextDefault) {
               std::string::npos)
         << text;
 }
+
+TEST(Grub, EntriesGrubCannotResolveAreStoredAsIdPathsOrRefused) {
+    Root r;
+    auto menu = json::parse(r({"grub", "menu", "--json"}).out);
+    const auto& old_kernel = menu["entries"][1]["children"][2]; // 6.1.0-10, inside the submenu
+    std::string id = old_kernel["id"], id_path = old_kernel["id_path"];
+    // A bare id inside a submenu: GRUB looks ids up one level at a time and would boot entry 0.
+    auto res = r({"grub", "next", id});
+    ASSERT_EQ(res.status, 0) << res.err;
+    EXPECT_NE(res.err.find("stored as its id path"), std::string::npos) << res.err;
+    EXPECT_EQ(r({"grub", "env", "get", "next_entry"}).out, id_path + "\n");
+    auto d = json::parse(r({"grub", "default", "--json"}).out);
+    EXPECT_EQ(d["source"], "next_entry");
+    EXPECT_EQ(d["selection"]["index_path"], "1>2");
+    EXPECT_EQ(r({"grub", "default", "5"}).status, 1);             // out of range: GRUB would fall back
+    EXPECT_EQ(r({"grub", "default", "no such title"}).status, 1); // matches nothing
+    EXPECT_EQ(r({"grub", "default", "no such title", "--force"}).status, 0);
+}
+
+TEST(Grub, MenuNeverMarksAFallback) {
+    Root f("fedora-bls-uefi"); // saved_entry names a BLS id, which is no menuentry of grub.cfg
+    auto out = f({"grub", "menu"}).out;
+    EXPECT_EQ(out.find("[saved]"), std::string::npos) << out;
+    EXPECT_NE(out.find("matches nothing"), std::string::npos) << out;
+}
+
+TEST(Grub, NextLeavesSavedEntryAloneWhenPrevSavedEntryIsEmpty) {
+    Root r;
+    ASSERT_EQ(r({"grub", "env", "set", "saved_entry=0", "prev_saved_entry="}).status, 0);
+    ASSERT_EQ(r({"grub", "next", "1>1"}).status, 0);
+    EXPECT_EQ(r({"grub", "env", "get", "saved_entry"}).out, "0\n");
+}
+
+TEST(Grub, ACorruptBlockCanBeRecreatedWithConsent) {
+    Root r;
+    bootsmith::test::write_file(r.root / "boot/grub/grubenv", "garbage");
+    EXPECT_EQ(r({"grub", "env", "create"}).status, 1); // not confirmed (no terminal)
+    ASSERT_EQ(r({"grub", "env", "create", "--yes"}).status, 0);
+    EXPECT_EQ(r.env().size(), 1024u);
+    EXPECT_EQ(r({"grub", "env", "list"}).status, 0);
+}
+
+TEST(Grub, WritesOnlyWhereGrubLooks) {
+    Root r;
+    auto res = r({"grub", "env", "--file", "/no/such/dir/grubenv", "set", "a=1"});
+    EXPECT_EQ(res.status, 66);
+    EXPECT_FALSE(bootsmith::test::exists(r.root / "no"));
+    auto other = r({"grub", "env", "--file", "/boot/grubenv-copy", "set", "a=1"});
+    EXPECT_EQ(other.status, 0);
+    EXPECT_NE(other.err.find("not where GRUB looks"), std::string::npos) << other.err;
+    // A broken /etc/default/grub does not stop a grubenv change; it only loses the warning.
+    bootsmith::test::write_file(r.root / "etc/default/grub", "GRUB_DEFAULT=\"unterminated\n");
+    auto def = r({"grub", "default", "0"});
+    EXPECT_EQ(def.status, 0) << def.err;
+    EXPECT_NE(def.err.find("cannot tell what GRUB_DEFAULT is"), std::string::npos) << def.err;
+}
+
+TEST(Grub, TheLineThatDecidesIsTheOneEdited) {
+    Root r;
+    bootsmith::test::write_file(r.root / "etc/default/grub.d/50-timeout.cfg", "GRUB_TIMEOUT=9\n");
+    auto res = r({"grub", "config", "set", "GRUB_TIMEOUT", "3"});
+    ASSERT_EQ(res.status, 0) << res.err;
+    EXPECT_NE(res.err.find("decided by the drop-in /etc/default/grub.d/50-timeout.cfg"), std::string::npos) << res.err;
+    EXPECT_EQ(read_file(r.root / "etc/default/grub.d/50-timeout.cfg"), "GRUB_TIMEOUT=3\n");
+    EXPECT_EQ(r({"grub", "config", "get", "GRUB_TIMEOUT"}).out, "3\n");
+    EXPECT_NE(read_file(r.root / "etc/default/grub").find("GRUB_TIMEOUT=5\n"), std::string::npos);
+}
+
+TEST(Grub, ExternalEnvBlockVariablesAreNotEdited) {
+    Root r;
+    ASSERT_EQ(r({"grub", "env", "set", "env_block=2048+1"}).status, 0);
+    auto before = bootsmith::test::snapshot(r.root);
+    EXPECT_EQ(r({"grub", "next", "0"}).status, 1);
+    EXPECT_EQ(r({"grub", "default", "0"}).status, 1); // would clear next_entry in the file only
+    EXPECT_EQ(bootsmith::test::tree_diff(before, bootsmith::test::snapshot(r.root)), "");
+}

@@ -87,6 +87,8 @@ public:
 
     const std::vector<DefaultGrubFile>& files() const { return files_; } ///< main file first
     const DefaultGrubFile& main() const { return files_.front(); }
+    /// The system path of files()[i] (DefaultGrubFile::path() is the display path).
+    std::string system_path(std::size_t i) const;
     /// Every key assigned anywhere, with its effective value, in first-assignment order.
     std::vector<Setting> settings() const;
     std::optional<Setting> get(std::string_view key) const;

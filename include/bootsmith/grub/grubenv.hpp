@@ -61,6 +61,19 @@ private:
     std::string what_;
 };
 
+/// `NAME=VALUE` as grub-editenv's set takes it (split at the first '='); nullopt without '='.
+std::optional<EnvVar> parse_assignment(std::string_view arg);
+
+/// A grubenv file of a root: the bytes as read (nullopt when the file is missing) and the
+/// block — a fresh one, named after the file in messages, when it is missing.
+/// Error(data) when the file exists but is not a block.
+struct EnvFile {
+    std::string path;
+    std::optional<std::string> bytes;
+    EnvBlock block;
+};
+EnvFile read_env_file(const sys::Root& root, const std::string& path);
+
 /// Where this root keeps grubenv: /boot/grub/grubenv or /boot/grub2/grubenv — the one that
 /// exists, else the one whose directory exists (Debian: grub, Fedora/RHEL: grub2).
 std::string default_grubenv_path(const sys::Root& root);

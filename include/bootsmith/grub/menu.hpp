@@ -2,6 +2,8 @@
 // without executing anything, and GRUB's own resolution of `default`.
 #pragma once
 
+#include "bootsmith/sys/root.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -54,6 +56,21 @@ struct Selection {
     bool fell_back = false; ///< nothing matched: GRUB boots the first entry
 };
 Selection resolve_default(const Menu& menu, std::string_view value);
+
+/// What GRUB boots by default, as Debian's and Fedora's 00_header decide it: next_entry
+/// when grub.cfg reads it and it is set (once), else `set default`, where "${saved_entry}"
+/// means grubenv's saved_entry; with neither, the first entry.
+struct DefaultChoice {
+    std::optional<std::string> value; ///< the value GRUB resolves (nullopt: none, entry 0)
+    std::string source;               ///< "next_entry", "saved_entry", "set default" or "first entry"
+    Selection selection;
+};
+DefaultChoice effective_default(const Menu& menu, const std::optional<std::string>& saved_entry,
+                                const std::optional<std::string>& next_entry);
+
+/// grub.cfg of a root: /boot/grub/grub.cfg or /boot/grub2/grub.cfg, the one that is a file;
+/// "" when there is none.
+std::string default_grubcfg_path(const sys::Root& root);
 
 /// Finds what a user means by ENTRY for `grub default`/`grub next`: an index ("2"), an index
 /// path ("1>2"), a title, an id, or an id/title path ("a>b"). nullptr when nothing matches.
