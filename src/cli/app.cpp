@@ -250,7 +250,9 @@ const std::vector<Command>& commands() {
         t.push_back(boot_command());
         t.push_back(grub_command());
         t.push_back(efibootmgr_command());
+        t.push_back(kernel_command());
         t.push_back(grub_editenv_command());
+        t.push_back(grubby_command());
         for (auto& g : pending_groups())
             t.push_back(std::move(g));
         t.push_back(complete_command());

@@ -156,12 +156,17 @@ int run_efibootmgr(const std::vector<std::string>& args, const Globals& g, std::
 /// `bootsmith grub-editenv ARGS…` (grub_editenv.cpp).
 int run_grub_editenv(const std::vector<std::string>& args, const Globals& g, std::ostream& out, std::ostream& err);
 
+/// `bootsmith grubby ARGS…` (grubby.cpp): grubby's options, on BLS and grub.cfg systems.
+int run_grubby(const std::vector<std::string>& args, const Globals& g, std::ostream& out, std::ostream& err);
+
 // Command builders, one per file.
 Command status_command();
 Command boot_command();
 Command efibootmgr_command();
 Command grub_command();
 Command grub_editenv_command();
+Command kernel_command();
+Command grubby_command();
 Command complete_command();
 std::vector<Command> pending_groups();
 

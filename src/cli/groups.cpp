@@ -5,8 +5,6 @@ namespace bootsmith::cli {
 
 std::vector<Command> pending_groups() {
     return {
-        make_command("kernel", "Kernels, BLS entries, default and one-shot kernel, kernel arguments",
-                     "kernel management arrives with issue 5"),
         make_command("disk", "Partition tables, the ESP and the MBR", "disk inspection arrives with issue 6"),
     };
 }

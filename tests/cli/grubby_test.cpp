@@ -1,0 +1,2 @@
+// placeholder: filled in by issue 5
+#include <gtest/gtest.h>
