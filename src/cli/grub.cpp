@@ -1,6 +1,7 @@
 // bootsmith grub …: grubenv, /etc/default/grub, the grub.cfg menu, and the saved / one-shot
 // default (what grub-editenv, grub-set-default and grub-reboot do).
 #include "app.hpp"
+#include "grub_shared.hpp"
 
 #include "bootsmith/error.hpp"
 #include "bootsmith/grub/default_grub.hpp"
@@ -24,6 +25,8 @@ bool external_variable(std::string_view name) {
     return false;
 }
 
+} // namespace
+
 /// A path the user gave: relative to the working directory on the live system (as tools
 /// there are used), a system path inside the root otherwise.
 std::string user_path(const sys::System& sys, const std::string& given) {
@@ -31,6 +34,8 @@ std::string user_path(const sys::System& sys, const std::string& given) {
         return sys::normalise(std::filesystem::absolute(given).native());
     return sys::normalise(given);
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------------------
 // grubenv
@@ -58,6 +63,8 @@ void check_env_target(sys::Plan& p, const sys::Root& root, const grub::EnvFile& 
                           grub::default_grubenv_path(root) + ")");
 }
 
+} // namespace
+
 void refuse_external(const grub::EnvBlock& env, std::string_view name, const sys::Root& root, const std::string& path) {
     if (auto ext = env.external_block(); ext && external_variable(name))
         throw Error(Exit::refused, root.display(path) + ": " + std::string(name) + " lives in the external block " +
@@ -74,6 +81,8 @@ sys::Plan env_plan(std::string title, const sys::Root& root, const grub::EnvFile
         p.notes.push_back(w);
     return p;
 }
+
+namespace {
 
 Json env_json(const sys::Root& root, const std::string& path, const grub::EnvBlock& env) {
     Json j;
@@ -221,6 +230,8 @@ std::size_t deciding_file(const grub::GrubDefaults& d, const std::string& key) {
     return at;
 }
 
+} // namespace
+
 /// The plan that sets KEY to VALUE on the line that decides it — in a drop-in when one
 /// decides it — so that sourcing the files in grub-mkconfig's order yields VALUE.
 sys::Plan config_set_plan(const sys::System& sys, const std::string& key, const std::string& value, std::string title) {
@@ -236,6 +247,8 @@ sys::Plan config_set_plan(const sys::System& sys, const std::string& key, const 
     if (!p.empty()) p.notes.push_back("run update-grub (grub-mkconfig) for the change to reach grub.cfg");
     return p;
 }
+
+namespace {
 
 int config_run(Context& ctx, const po::variables_map& vm) {
     auto args = strings_of(vm, "args");

@@ -3,6 +3,7 @@
 #include "bootsmith/efi/boot_manager.hpp"
 #include "bootsmith/grub/grubenv.hpp"
 #include "bootsmith/grub/menu.hpp"
+#include "bootsmith/kernel/inventory.hpp"
 #include "bootsmith/error.hpp"
 #include "bootsmith/text.hpp"
 
@@ -23,20 +24,6 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) {
     return true;
 }
 
-/// Value of KEY in an os-release file: KEY=value, KEY="value" or KEY='value'.
-std::string os_release_value(const std::string& text, std::string_view key) {
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.size() <= key.size() || line.compare(0, key.size(), key) != 0 || line[key.size()] != '=') continue;
-        std::string v = line.substr(key.size() + 1);
-        if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
-            v = v.substr(1, v.size() - 2);
-        return v;
-    }
-    return {};
-}
-
 /// Runs one part of the survey; a failure is recorded, never fatal.
 template <typename F> void survey(Status& s, F&& f) {
     try {
@@ -54,12 +41,8 @@ Status gather(const sys::System& sys) {
     s.root = root.given().native();
 
     survey(s, [&] {
-        auto text = root.read("/etc/os-release");
-        if (!text) text = root.read("/usr/lib/os-release");
-        if (text) {
-            s.os_name = os_release_value(*text, "PRETTY_NAME");
-            s.os_id = os_release_value(*text, "ID");
-        }
+        s.os_name = kernel::os_release_value(root, "PRETTY_NAME");
+        s.os_id = kernel::os_release_value(root, "ID");
     });
 
     s.firmware = sys.uefi() ? "uefi" : "bios";
@@ -193,8 +176,19 @@ Status gather(const sys::System& sys) {
     });
 
     survey(s, [&] {
-        for (const auto& e : root.list("/boot"))
-            if (e.name.rfind("vmlinuz-", 0) == 0 && e.name.size() > 8) s.kernels.push_back(e.name.substr(8));
+        auto inv = kernel::read_inventory(root);
+        for (const auto& k : inv.kernels)
+            s.kernels.push_back(k.version);
+        s.kernel.family = kernel::family_name(inv.family);
+        auto pick = [&](const std::optional<std::size_t>& i) -> std::optional<Status::KernelChoice> {
+            if (!i) return std::nullopt;
+            const auto& e = inv.entries[*i];
+            return Status::KernelChoice {e.index, e.id, e.title, e.linux, e.version};
+        };
+        s.kernel.default_entry = pick(inv.default_entry);
+        s.kernel.booted_entry = pick(inv.booted_entry);
+        s.kernel.next_entry = pick(inv.next_entry);
+        s.kernel.booted_kernel = inv.booted_kernel;
     });
     return s;
 }
@@ -239,7 +233,21 @@ Json to_json(const Status& s) {
                  {"next_entry", choice(s.grub.next_entry)},
                  {"default", choice(s.grub.effective)},
                  {"default_source", s.grub.effective_source.empty() ? Json(nullptr) : Json(s.grub.effective_source)}};
-    j["kernels"] = {{"count", s.kernels.size()}, {"versions", s.kernels}};
+    auto kchoice = [](const std::optional<Status::KernelChoice>& c) -> Json {
+        if (!c) return nullptr;
+        return {{"index", c->index},
+                {"id", c->id},
+                {"title", c->title},
+                {"linux", c->linux},
+                {"version", c->version ? Json(*c->version) : Json(nullptr)}};
+    };
+    j["kernels"] = {{"count", s.kernels.size()},
+                    {"versions", s.kernels},
+                    {"menu", s.kernel.family},
+                    {"default", kchoice(s.kernel.default_entry)},
+                    {"booted", kchoice(s.kernel.booted_entry)},
+                    {"booted_kernel", s.kernel.booted_kernel ? Json(*s.kernel.booted_kernel) : Json(nullptr)},
+                    {"next", kchoice(s.kernel.next_entry)}};
     j["problems"] = s.problems;
     return j;
 }
@@ -294,6 +302,15 @@ std::string to_text(const Status& s, bool color) {
     if (s.grub.saved_entry) row("  saved:      ", choice_text(*s.grub.saved_entry));
     if (s.grub.next_entry) row("  next:       ", choice_text(*s.grub.next_entry) + " (once)");
     row("Kernels:      ", std::to_string(s.kernels.size()) + (s.kernels.empty() ? "" : ": " + join(s.kernels, " ")));
+    auto kernel_text = [](const Status::KernelChoice& c) {
+        return (c.version ? printable(*c.version) : printable(c.linux)) + "   (" + c.index + ": " + printable(c.title) + ")";
+    };
+    if (s.kernel.default_entry) row("  default:    ", kernel_text(*s.kernel.default_entry));
+    if (s.kernel.booted_entry)
+        row("  booted:     ", kernel_text(*s.kernel.booted_entry));
+    else if (s.kernel.booted_kernel)
+        row("  booted:     ", printable(*s.kernel.booted_kernel) + "   (no menu entry)");
+    if (s.kernel.next_entry) row("  next:       ", kernel_text(*s.kernel.next_entry) + " (once)");
     for (const auto& p : s.problems)
         row("Problem:      ", p);
     return o.str();
