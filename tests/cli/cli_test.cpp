@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kRoots = {"debian12-uefi", "fedora-bls-uefi", "bios-mbr"};
+const std::vector<std::string> kRoots = {"debian12-uefi", "fedora-bls-uefi", "bios-mbr", "centos7-bios"};
 
 /// A private copy of a fixture root (tests never touch build/fixtures itself).
 struct FixtureCopy {
@@ -195,6 +195,28 @@ TEST(Cli, StatusFactsOfTheBiosFixture) {
     EXPECT_EQ(j["firmware"]["mode"], "bios");
     EXPECT_EQ(j["efi"]["available"], false);
     EXPECT_EQ(j["kernels"]["count"], 1);
+    auto text = run({"--root", f.root.string(), "status"});
+    EXPECT_NE(text.out.find("BIOS"), std::string::npos);
+}
+
+TEST(Cli, StatusFactsOfTheCentos7Fixture) {
+    FixtureCopy f("centos7-bios");
+    auto j = nlohmann::json::parse(run({"--root", f.root.string(), "--json", "status"}).out);
+    EXPECT_EQ(j["os"]["name"], "CentOS Linux 7 (Core)");
+    EXPECT_EQ(j["os"]["id"], "centos");
+    EXPECT_EQ(j["firmware"]["mode"], "bios");
+    EXPECT_EQ(j["efi"]["available"], false);
+    EXPECT_EQ(j["kernels"]["count"], 3); // two kernels and the rescue image
+    std::vector<std::string> detected = j["boot_loader"]["detected"];
+    EXPECT_EQ(detected, std::vector<std::string>({"grub"})); // grub.cfg only: no BLS entries
+    // grubenv's saved_entry is a title (grub2-set-default); it names the newest kernel, which
+    // grubby put on top of the menu.
+    const std::string newest = "CentOS Linux (3.10.0-1160.119.1.el7.x86_64) 7 (Core)";
+    EXPECT_EQ(j["grub"]["config"], "/boot/grub2/grub.cfg");
+    EXPECT_EQ(j["grub"]["default_source"], "saved_entry");
+    EXPECT_EQ(j["grub"]["default"]["value"], newest);
+    EXPECT_EQ(j["grub"]["default"]["title"], newest);
+    EXPECT_EQ(j["grub"]["default"]["index_path"], "0");
     auto text = run({"--root", f.root.string(), "status"});
     EXPECT_NE(text.out.find("BIOS"), std::string::npos);
 }

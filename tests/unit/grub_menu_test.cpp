@@ -256,6 +256,7 @@ const CorpusMenu kCorpus[] = {
     {"tests/data/grubcfg/grubby/results/setdefaultindex/g2.1.1", 2, 2, "1"},
     {"tests/data/grubcfg/grubby/results/setdefaultindex/g2.1.9", 2, 2, nullptr}, // grubby removed the line
     {"fixtures/bios-mbr/boot/grub/grub.cfg", 2, 4, "0"},
+    {"fixtures/centos7-bios/boot/grub2/grub.cfg", 3, 3, "${saved_entry}"}, // grubby-edited: two entries share an id
     {"fixtures/debian12-uefi/boot/grub/grub.cfg", 3, 7, "0"},
     {"fixtures/fedora-bls-uefi/boot/grub2/grub.cfg", 1, 1, "${saved_entry}"},
 };
