@@ -514,7 +514,30 @@ std::size_t select_one(const Inventory& inv, const std::string& sel) {
 }
 
 std::string saved_value(const Inventory& inv, std::size_t i) {
-    return inv.entries.at(i).id;
+    const Entry& e = inv.entries.at(i);
+    if (inv.family == Family::bls || !inv.menu) return e.id;
+    // The id path, unless another entry shares an id (grubby copies the template's --id):
+    // then the titles, then the index path — the first that GRUB resolves to this entry.
+    std::vector<std::string> candidates = {e.id};
+    std::string titles;
+    const std::vector<grub::MenuEntry>* level = &inv.menu->entries;
+    std::istringstream parts(e.index);
+    for (std::string part; std::getline(parts, part, '>');) {
+        std::size_t n = std::strtoul(part.c_str(), nullptr, 10);
+        if (level == nullptr || n >= level->size()) break;
+        const auto& m = (*level)[n];
+        std::string t;
+        for (char c : m.title)
+            t += c == '>' ? std::string(">>") : std::string(1, c);
+        titles += (titles.empty() ? "" : ">") + t;
+        level = &m.children;
+    }
+    candidates.push_back(titles);
+    for (const auto& c : candidates) {
+        auto sel = grub::resolve_default(*inv.menu, c);
+        if (sel.entry != nullptr && !sel.fell_back && sel.index_path == e.index) return c;
+    }
+    return e.index;
 }
 
 } // namespace bootsmith::kernel

@@ -108,6 +108,11 @@ comp_common_checks() {
     expect_exactly "verb prefix" "bootsmith boot ren" rename
     expect_offers "grub verbs" "bootsmith grub " "env config cmdline menu default next" "list"
     expect_offers "grub env actions" "bootsmith grub env " "list get set unset create" "menu"
+    expect_offers "kernel verbs" "bootsmith kernel " "list default next args add remove" "env"
+    expect_offers "kernel selectors from the root's menu" \
+        "bootsmith --root $BINDIR/fixtures/fedora-bls-uefi kernel default " \
+        "booted newest previous 6.11.9-101.fc39.x86_64 4a1f9c3e7b2d4e6f8a0b1c2d3e4f5a6b-0-rescue" "list"
+    expect_exactly "kernel args options" "bootsmith kernel args --ker" --kernel
     expect_offers "entry numbers from the root's variables" \
         "bootsmith --root $BINDIR/fixtures/debian12-uefi boot show " "0000 0001 0002" "0003"
     # The first word is the binary asked, wherever it is: here by path, with a decoy

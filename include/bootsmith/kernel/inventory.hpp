@@ -89,7 +89,9 @@ std::vector<std::size_t> select(const Inventory& inv, const std::string& sel);
 /// entry whose id names the version, then the first. Error(refused) when ambiguous kernels.
 std::size_t select_one(const Inventory& inv, const std::string& sel);
 
-/// The value that selects entry `i` in saved_entry/next_entry: the BLS id, or the GRUB id path.
+/// The value that selects entry `i` in saved_entry/next_entry: the BLS id, or on grub.cfg
+/// systems the GRUB id path — unless ids are shared (grubby copies them), then the title
+/// path, then the index path: the first that GRUB resolves to this very entry.
 std::string saved_value(const Inventory& inv, std::size_t i);
 
 /// The initrd a distribution pairs with a kernel version: initrd.img-V (Debian),
