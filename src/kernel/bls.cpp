@@ -4,6 +4,7 @@
 #include "bootsmith/kernel/bls.hpp"
 
 #include "bootsmith/text.hpp"
+#include "chars.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -13,31 +14,7 @@
 namespace bootsmith::kernel {
 namespace {
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_blank(char c) {
-    return c == ' ' || c == '\t';
-}
-/// ASCII whitespace, as the kernel's command line parser and C's isspace() see it.
-bool is_space(char c) {
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-template <class T> int cmp(T a, T b) {
-    return (a > b) - (a < b);
-}
-int sign(int v) {
-    return (v > 0) - (v < 0);
-}
-
-std::string_view c_string(std::string_view s) {
-    const auto nul = s.find('\0');
-    return nul == std::string_view::npos ? s : s.substr(0, nul);
-}
+using namespace chars;
 
 std::size_t skip_blanks(std::string_view s, std::size_t i) {
     while (i < s.size() && is_blank(s[i]))

@@ -10,6 +10,8 @@
 // sort -V reads whole lines and compares NUL like any other byte.
 #include "bootsmith/kernel/bls.hpp"
 
+#include "chars.hpp"
+
 #include <climits>
 #include <optional>
 #include <string>
@@ -17,30 +19,7 @@
 namespace bootsmith::kernel {
 namespace {
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_alnum(char c) {
-    return is_digit(c) || is_alpha(c);
-}
-
-/// -1, 0 or 1 like the sign of `v`.
-int sign(long v) {
-    return (v > 0) - (v < 0);
-}
-/// -1, 0 or 1 like C's CMP(a, b).
-template <class T> int cmp(T a, T b) {
-    return (a > b) - (a < b);
-}
-
-/// The part of `s` a C program would see: everything before the first NUL.
-std::string_view c_string(std::string_view s) {
-    const auto nul = s.find('\0');
-    return nul == std::string_view::npos ? s : s.substr(0, nul);
-}
+using namespace chars;
 
 /// A read position in a string that yields '\0' at and past the end, like C's terminator.
 struct Cursor {
@@ -214,17 +193,10 @@ struct DpkgVersion {
     std::string_view revision;
 };
 
-bool is_blank(char c) {
-    return c == ' ' || c == '\t';
-}
-bool is_c_space(char c) {
-    return is_blank(c) || (c >= '\n' && c <= '\r');
-}
-
 /// The epoch before `colon` as strtol(…, 10) reads it; nullopt for dpkg's fatal epoch errors.
 std::optional<long> dpkg_epoch(std::string_view text) {
     std::size_t i = 0;
-    while (i < text.size() && is_c_space(text[i]))
+    while (i < text.size() && is_space(text[i]))
         ++i;
     const bool negative = i < text.size() && text[i] == '-';
     if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;

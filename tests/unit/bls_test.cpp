@@ -95,6 +95,14 @@ struct Pair {
     std::string a, b;
 };
 
+/// The lists one after the other.
+std::vector<Pair> concat(std::initializer_list<std::vector<Pair>> lists) {
+    std::vector<Pair> out;
+    for (const auto& l : lists)
+        out.insert(out.end(), l.begin(), l.end());
+    return out;
+}
+
 /// Runs `script` with `interpreter`, the pairs in a file given as $1 (a and b on alternate
 /// lines); returns the lines it printed.
 std::vector<std::string> run_oracle(const std::string& interpreter, const std::string& script,
@@ -334,13 +342,7 @@ TEST(VersionUapi, SpecificationExamples) {
 
 TEST(VersionUapi, MatchesSystemdAnalyze) {
     if (!have("/usr/bin/systemd-analyze")) GTEST_SKIP() << "systemd-analyze is not installed (package systemd)";
-    std::vector<Pair> pairs = uapi_spec_pairs();
-    for (const auto& p : table_pairs())
-        pairs.push_back(p);
-    for (const auto& p : odd_byte_pairs())
-        pairs.push_back(p);
-    for (const auto& p : generated_pairs(10, 300))
-        pairs.push_back(p);
+    const auto pairs = concat({uapi_spec_pairs(), table_pairs(), odd_byte_pairs(), generated_pairs(10, 300)});
     const auto out = run_oracle("/bin/sh", R"(while IFS= read -r a && IFS= read -r b; do
   systemd-analyze compare-versions -- "$a" "$b" >/dev/null 2>&1; echo $?
 done < "$1"
@@ -357,23 +359,13 @@ done < "$1"
 
 TEST(VersionDpkg, MatchesDpkgCompareVersions) {
     if (!have("/usr/bin/dpkg")) GTEST_SKIP() << "dpkg is not installed";
-    std::vector<Pair> pairs;
-    auto add = [&](const Pair& p) {
-        if (dpkg_valid(p.a) && dpkg_valid(p.b)) pairs.push_back(p);
-    };
-    for (const auto& p : table_pairs())
-        add(p);
-    for (const auto& p : generated_pairs(20, 300))
-        add({dpkg_ize(p.a), dpkg_ize(p.b)});
-    for (Pair p : std::vector<Pair> {{"1:1.0", "2.0"},
-                                     {"0:1.0", "1.0"},
-                                     {"1.0-1", "1.0-1~bpo1"},
-                                     {"1.0+b1", "1.0"},
-                                     {"2:0", "1:9"},
-                                     {"1.0-0", "1.0"},
-                                     {"1.0~~", "1.0~"},
-                                     {"7:1-a-b", "7:1-a"}})
-        pairs.push_back(p);
+    // Epochs and revisions besides the generated ones (made acceptable to dpkg).
+    std::vector<Pair> pairs = {{"1:1.0", "2.0"}, {"0:1.0", "1.0"}, {"1.0-1", "1.0-1~bpo1"}, {"1.0+b1", "1.0"},
+                               {"2:0", "1:9"},   {"1.0-0", "1.0"}, {"1.0~~", "1.0~"},       {"7:1-a-b", "7:1-a"}};
+    for (const auto& p : concat({table_pairs(), generated_pairs(20, 300)})) {
+        const Pair d {dpkg_ize(p.a), dpkg_ize(p.b)};
+        if (dpkg_valid(d.a) && dpkg_valid(d.b)) pairs.push_back(d);
+    }
     ASSERT_GT(pairs.size(), 250u);
     const auto out = run_oracle("/bin/sh", R"(while IFS= read -r a && IFS= read -r b; do
   if dpkg --compare-versions "$a" lt "$b"; then echo -1
@@ -396,20 +388,13 @@ TEST(VersionDpkg, RefusedAndBlankVersions) {
     EXPECT_LT(dpkg_version_compare("a:1", "0"), 0);                      // bad epoch
     EXPECT_LT(dpkg_version_compare("1 2", "0"), 0);                      // embedded blank
     EXPECT_EQ(dpkg_version_compare(" 1.0 ", "1.0"), 0);                  // blanks around are trimmed
-    EXPECT_EQ(dpkg_version_compare("1.0\0garbage", "1.0"), 0);           // C strings end at NUL
-    EXPECT_EQ(dpkg_version_compare(std::string("1.0\0x", 5), "1.0"), 0); // … here too
+    EXPECT_EQ(dpkg_version_compare(std::string("1.0\0x", 5), "1.0"), 0); // C strings end at NUL
     EXPECT_GT(dpkg_version_compare("1:", "1.0-"), 0);                    // refused: by bytes
 }
 
 TEST(VersionSortV, MatchesGnuSortV) {
     if (!have("/usr/bin/sort")) GTEST_SKIP() << "sort is not installed (coreutils)";
-    std::vector<Pair> pairs = uapi_spec_pairs();
-    for (const auto& p : table_pairs())
-        pairs.push_back(p);
-    for (const auto& p : odd_byte_pairs())
-        pairs.push_back(p);
-    for (const auto& p : generated_pairs(30, 300))
-        pairs.push_back(p);
+    const auto pairs = concat({uapi_spec_pairs(), table_pairs(), odd_byte_pairs(), generated_pairs(30, 300)});
     const auto out = run_oracle("/bin/sh", R"(while IFS= read -r a && IFS= read -r b; do
   printf '%s\n%s\n' "$a" "$b" | LC_ALL=C sort -V
 done < "$1"
@@ -441,23 +426,10 @@ TEST(VersionRpm, MatchesLibrpm) {
     const std::string python = "/usr/bin/python3";
     if (!have(python) || bootsmith::test::run({"-c", "import rpm"}, {}, python).status != 0)
         GTEST_SKIP() << "python3-rpm is not installed (librpm's rpmvercmp is the oracle)";
-    std::vector<Pair> pairs;
-    for (const auto& p : table_pairs())
-        pairs.push_back(p);
-    for (const auto& p : uapi_spec_pairs())
-        pairs.push_back(p);
-    for (const auto& p : generated_pairs(40, 300))
-        pairs.push_back(p);
-    for (Pair p : std::vector<Pair> {{"1.0^", "1.0"},
-                                     {"1.0^a", "1.0.a"},
-                                     {"1.0+", "1.0"},
-                                     {"1.0+1", "1.0~1"},
-                                     {"1.0", "1.0+"},
-                                     {"a+", "a^"},
-                                     {"", "^"},
-                                     {"", "+"},
-                                     {"1..2", "1.2"}})
-        pairs.push_back(p);
+    const std::vector<Pair> plus_caret = {{"1.0^", "1.0"},    {"1.0^a", "1.0.a"}, {"1.0+", "1.0"},
+                                          {"1.0+1", "1.0~1"}, {"1.0", "1.0+"},    {"a+", "a^"},
+                                          {"", "^"},          {"", "+"},          {"1..2", "1.2"}};
+    const auto pairs = concat({table_pairs(), uapi_spec_pairs(), generated_pairs(40, 300), plus_caret});
     // librpm on the pairs as they are (rpmlib_vercmp) and with '+'/'^' swapped (rpm_vercmp).
     std::vector<Pair> asked = pairs;
     for (const auto& p : pairs)

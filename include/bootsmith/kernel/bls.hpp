@@ -108,9 +108,9 @@ public:
     /// the top) but above any line where GRUB's blscfg stops reading, with one space as
     /// separator. Never writes a blank line or a key without value (GRUB stops reading there):
     /// an empty value removes the key. Leading blanks of the value are dropped, '\n' and '\r'
-    /// become spaces, and a value GRUB would read as empty (NUL first) counts as empty. A `key` that is empty, starts
-    /// with '#' or holds blanks, '\r', '\n' or NUL cannot be written: set/set_all/remove do nothing then. A missing
-    /// final newline stays missing.
+    /// become spaces, and a value GRUB would read as empty (NUL first) counts as empty.
+    /// A `key` that is empty, starts with '#' or holds blanks, '\r', '\n' or NUL cannot be
+    /// written: set/set_all/remove do nothing then. A missing final newline stays missing.
     void set(std::string_view key, std::string_view value);
     /// Replaces every line of `key` with one line per value, at the position of the first, each
     /// with the first line's key-and-separator text; empty values are skipped (none left:
@@ -139,12 +139,12 @@ private:
 std::vector<std::string> split_cmdline(std::string_view cmdline);
 /// Removes each word of `remove` (`key` removes `key` and `key=…`; `key=value` removes only
 /// that exact word), then adds each word of `add` (a `key=value` replaces every `key`/`key=…`
-/// already present, in the place of the first; a bare word already present is kept once, at its
-/// first place). Elements of `add`/`remove` may hold several words. New words go at the end,
-/// but before a last word whose quote is never closed (the kernel reads the rest of the line
-/// into it); an added word with an unclosed quote gets its closing '"'. A word's key is what comes
-/// before '=' (a leading '"' ignored). Words are joined with single spaces; `$var` words
-/// (GRUB variables such as `$kernelopts`) are kept as they are and matched only as whole words.
+/// already present, in the place of the first; a bare word already present is kept once, at
+/// its first place). Elements of `add`/`remove` may hold several words. A word's key is what
+/// comes before '=' (a leading '"' ignored). New words go at the end, but before a last word
+/// whose quote is never closed (the kernel reads the rest of the line into it); an added word
+/// with an unclosed quote gets its closing '"'. Words are joined with single spaces; `$var`
+/// words (GRUB variables such as `$kernelopts`) are kept as they are and matched only whole.
 std::string edit_cmdline(std::string_view cmdline, const std::vector<std::string>& add,
                          const std::vector<std::string>& remove);
 
