@@ -309,9 +309,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     try {
         // Stage 1: global options anywhere, the command word, and everything else kept in order.
         po::options_description stage1 = global_options();
-        stage1.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
+        // Internal names no option of a verb can collide with (`kernel add --args`).
+        stage1.add_options()("@command", po::value<std::string>())("@args", po::value<std::vector<std::string>>());
         po::positional_options_description pos;
-        pos.add("command", 1).add("args", -1);
+        pos.add("@command", 1).add("@args", -1);
         po::parsed_options parsed(nullptr);
         po::variables_map vm;
         try {
@@ -329,7 +330,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
             return 0;
         }
         std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
-        if (!vm.count("command")) {
+        if (!vm.count("@command")) {
             if (!rest.empty())
                 throw Error(Exit::usage, "unknown option '" + rest.front() + "'", usage_hint("bootsmith"));
             if (help) {
@@ -338,7 +339,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
             }
             throw Error(Exit::usage, "no command given", usage_hint("bootsmith"));
         }
-        const std::string name = vm["command"].as<std::string>();
+        const std::string name = vm["@command"].as<std::string>();
         // Tokens before the command word are options stage 1 did not know.
         auto at = std::find(rest.begin(), rest.end(), name);
         if (at != rest.begin())

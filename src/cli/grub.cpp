@@ -234,13 +234,24 @@ std::size_t deciding_file(const grub::GrubDefaults& d, const std::string& key) {
 
 /// The plan that sets KEY to VALUE on the line that decides it — in a drop-in when one
 /// decides it — so that sourcing the files in grub-mkconfig's order yields VALUE.
-sys::Plan config_set_plan(const sys::System& sys, const std::string& key, const std::string& value, std::string title) {
+sys::Plan config_set_plan(const sys::System& sys, const std::string& key, const std::string& value, std::string title,
+                          const sys::Plan* pending) {
     auto d = grub::GrubDefaults::load(sys.root());
     std::size_t at = deciding_file(d, key);
     std::string path = d.system_path(at);
+    // A file this command already edits is edited further from its planned content.
+    const grub::DefaultGrubFile* file = &d.files()[at];
+    std::optional<grub::DefaultGrubFile> planned;
+    if (pending != nullptr)
+        for (const auto& c : pending->changes)
+            if (const auto* f = std::get_if<sys::FileChange>(&c); f != nullptr && f->path == path && f->after) {
+                planned = grub::DefaultGrubFile::parse(*f->after, file->path(),
+                                                       at == 0 ? grub::ShellVars {} : d.files()[at - 1].vars_after());
+                file = &*planned;
+            }
     sys::Plan p;
     p.title = std::move(title);
-    p.write_file(path, sys.root().read(path), d.files()[at].with_value(key, value), key);
+    p.write_file(path, sys.root().read(path), file->with_value(key, value), key);
     if (at != 0)
         p.notes.push_back(key + " is decided by the drop-in " + path +
                           " (sourced after /etc/default/grub): edited there");

@@ -22,6 +22,9 @@ void refuse_external(const grub::EnvBlock& env, std::string_view name, const sys
 sys::Plan env_plan(std::string title, const sys::Root& root, const grub::EnvFile& f, const grub::EnvBlock& after);
 
 /// The plan that sets KEY to VALUE in /etc/default/grub (or the drop-in that decides it).
-sys::Plan config_set_plan(const sys::System& sys, const std::string& key, const std::string& value, std::string title);
+/// When `pending` already changes that file, the edit applies to its planned content (the
+/// caller then keeps one change per file: the last one's `after`).
+sys::Plan config_set_plan(const sys::System& sys, const std::string& key, const std::string& value, std::string title,
+                          const sys::Plan* pending = nullptr);
 
 } // namespace bootsmith::cli

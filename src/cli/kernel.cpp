@@ -415,10 +415,9 @@ void plan_future_args(sys::Plan& p, const Inventory& inv, const sys::System& s, 
         std::string current = setting ? *setting->value : std::string();
         std::string next = main_key ? edit_args(current, r.add, r.remove) : grub::cmdline_remove(current, r.remove);
         if (next == current) continue;
-        auto c = config_set_plan(s, key, next, "");
+        auto c = config_set_plan(s, key, next, "", &p);
         for (auto& ch : c.changes)
-            p.changes.push_back(std::move(ch));
-        d = grub::GrubDefaults::load(s.root()); // unchanged on disk; edits chain through the plan below
+            p.changes.push_back(std::move(ch)); // merged into one change per file by merge_same_file
     }
 }
 
@@ -510,11 +509,14 @@ std::string loader_path(const Inventory& inv, const std::string& system_path) {
     return system_path;
 }
 
-std::string default_title(const sys::Root& root, const std::string& version) {
+/// The title the distribution's own tools give a kernel: "Debian GNU/Linux, with Linux V"
+/// (grub-mkconfig on Debian), else "NAME (V) VERSION" (Fedora/RHEL kernel-install, grubby).
+std::string default_title(const sys::Root& root, const Inventory& inv, const std::string& version) {
     std::string name = kernel::os_release_value(root, "NAME");
-    std::string pretty = kernel::os_release_value(root, "PRETTY_NAME");
+    std::string ver = kernel::os_release_value(root, "VERSION");
     if (name.empty()) name = "Linux";
-    return (pretty.empty() ? name : pretty) + " (" + version + ")";
+    if (inv.family == Family::grub_generated) return name + ", with Linux " + version;
+    return name + " (" + version + ")" + (ver.empty() ? "" : " " + ver);
 }
 
 struct AddRequest {
@@ -549,7 +551,7 @@ void plan_add_bls(sys::Plan& p, const Inventory& inv, const sys::System& s, cons
         options.pop_back();
     options = grub::cmdline_add(options, r.args);
     if (r.copy_default && def == nullptr) p.notes.push_back("there is no default entry to copy: options from --args only");
-    std::string text = "title " + (r.title.empty() ? default_title(s.root(), version) : r.title) + "\n";
+    std::string text = "title " + (r.title.empty() ? default_title(s.root(), inv, version) : r.title) + "\n";
     text += "version " + version + "\n";
     text += "linux " + loader_path(inv, r.kernel) + "\n";
     for (const auto& i : r.initrds)
@@ -576,7 +578,7 @@ void plan_add_grubcfg(sys::Plan& p, const Inventory& inv, const sys::System& s, 
     std::string display = s.root().display(inv.grubcfg);
     const Entry* def = inv.default_entry ? &inv.entries[*inv.default_entry] : nullptr;
     kernel::NewMenuEntry e;
-    e.title = r.title.empty() ? default_title(s.root(), version) : r.title;
+    e.title = r.title.empty() ? default_title(s.root(), inv, version) : r.title;
     e.id = "bootsmith-" + version;
     for (int n = 2; std::any_of(inv.entries.begin(), inv.entries.end(), [&](const Entry& x) {
              return x.id == e.id || x.id.ends_with(">" + e.id);

@@ -40,7 +40,7 @@ struct Root {
 /// grubenv as the real grub-editenv lists it (bootsmith's own reader when it is absent).
 std::string env_list(const Root& r, const std::string& rel) {
     if (::access("/usr/bin/grub-editenv", X_OK) == 0)
-        return run({"/usr/bin/grub-editenv", (r.root / rel).string(), "list"}).out;
+        return run({(r.root / rel).string(), "list"}, {}, "/usr/bin/grub-editenv").out;
     return r({"grub", "env", "--file", "/" + rel, "list"}).out;
 }
 
@@ -168,7 +168,7 @@ TEST(Kernel, ArgsOfOneKernelOnDebianWarnThatUpdateGrubUndoesThem) {
     EXPECT_NE(r.err.find("until the next update-grub"), std::string::npos) << r.err;
     std::string cfg = d.file("boot/grub/grub.cfg");
     EXPECT_NE(cfg.find("/boot/vmlinuz-6.1.0-10-amd64 root=UUID=" + kDebianUuid +
-                       " ro  console=ttyS0,115200n8 quiet mitigations=off\n"),
+                       " ro console=ttyS0,115200n8 quiet mitigations=off\n"),
               std::string::npos)
         << cfg;
 }
@@ -214,8 +214,9 @@ TEST(Kernel, AddAndRemoveOnGrubCfg) {
     EXPECT_EQ(j["entries"][0]["id"], "bootsmith-6.1.0-18-amd64");
     EXPECT_EQ(j["entries"][0]["args"], "root=UUID=" + kDebianUuid + " ro console=ttyS0,115200n8 quiet");
     EXPECT_EQ(j["entries"][0]["initrd"][0], "/boot/initrd.img-6.1.0-18-amd64");
-    if (::access("/usr/bin/grub-script-check", X_OK) == 0)
-        EXPECT_EQ(run({"/usr/bin/grub-script-check", (d.root / "boot/grub/grub.cfg").string()}).status, 0);
+    if (::access("/usr/bin/grub-script-check", X_OK) == 0) {
+        EXPECT_EQ(run({(d.root / "boot/grub/grub.cfg").string()}, {}, "/usr/bin/grub-script-check").status, 0);
+    }
     ASSERT_EQ(d({"kernel", "remove", "bootsmith-6.1.0-18-amd64"}).status, 0);
     EXPECT_EQ(d.file("boot/grub/grub.cfg"), read_file(bootsmith::test::fixtures() / "debian12-uefi/boot/grub/grub.cfg"));
     expect_one_line_error(d({"kernel", "remove", "6.1.0-13-amd64"}), 1, "--force");
