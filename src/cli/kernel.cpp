@@ -394,7 +394,7 @@ void plan_grubcfg_args(sys::Plan& p, const Inventory& inv, const sys::System& s,
 
 /// What the next kernel install takes: etc/kernel/cmdline, GRUB_CMDLINE_LINUX (and removals
 /// from GRUB_CMDLINE_LINUX_DEFAULT).
-void plan_future_args(sys::Plan& p, const Inventory& inv, const sys::System& s, const ArgsRequest& r) {
+void plan_future_args(sys::Plan& p, const sys::System& s, const ArgsRequest& r) {
     if (auto text = s.root().read("/etc/kernel/cmdline", 1u << 16)) {
         std::string line = *text;
         bool nl = !line.empty() && line.back() == '\n';
@@ -402,7 +402,7 @@ void plan_future_args(sys::Plan& p, const Inventory& inv, const sys::System& s, 
         p.write_file("/etc/kernel/cmdline", text, edit_args(line, r.add, r.remove) + (nl ? "\n" : ""),
                      "arguments of kernels installed from now on");
     }
-    if (!s.root().is_file(grub::GrubDefaults::kPath) || inv.family == Family::grub_manual) return;
+    if (!s.root().is_file(grub::GrubDefaults::kPath)) return; // grub-mkconfig's input, wherever it is used
     auto d = grub::GrubDefaults::load(s.root());
     for (const char* key : {"GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"}) {
         bool main_key = std::string_view(key) == "GRUB_CMDLINE_LINUX";
@@ -480,7 +480,7 @@ int args_run(Context& ctx, const po::variables_map& vm) {
         } else {
             plan_grubcfg_args(p, inv, s, targets, r);
         }
-        if (r.sel == "ALL") plan_future_args(p, inv, s, r);
+        if (r.sel == "ALL") plan_future_args(p, s, r);
         if (env) {
             auto e = env_plan(p.title, s.root(), *envf, *env);
             for (auto& ch : e.changes)

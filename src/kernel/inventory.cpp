@@ -345,6 +345,13 @@ bool debian_like(const sys::Root& root) {
     return id == "ubuntu" ? n < 24.0 : (n == 0 || n < 13);
 }
 
+bool rhel_like(const sys::Root& root) {
+    std::string id = os_release_value(root, "ID"), like = os_release_value(root, "ID_LIKE");
+    for (const char* n : {"rhel", "fedora", "centos"})
+        if (id == n || like.find(n) != std::string::npos) return true;
+    return false;
+}
+
 } // namespace
 
 const char* family_name(Family f) {
@@ -413,14 +420,21 @@ Inventory read_inventory(const sys::Root& root) {
     }
 
     survey(inv, [&] { read_kernels(inv, root); });
-    bool debian = inv.family != Family::bls && debian_like(root);
-    inv.kernel_order = inv.family == Family::bls
-                           ? (inv.menu ? "rpm version comparison (as GRUB blscfg)" : "UAPI version comparison")
-                           : (debian ? "dpkg version comparison (Debian 12 grub-mkconfig)"
-                                     : "sort -V (upstream grub-mkconfig)");
-    std::function<int(std::string_view, std::string_view)> cmp =
-        inv.family == Family::bls ? (inv.menu ? rpm_vercmp : uapi_version_compare)
-                                  : (debian ? debian_kernel_compare : upstream_kernel_compare);
+    // The order the system's own tools put kernels in: blscfg and RHEL's grub2-mkconfig
+    // (rpm-sort) compare like rpm, Debian 12's grub-mkconfig like dpkg, upstream's sort -V.
+    std::function<int(std::string_view, std::string_view)> cmp = upstream_kernel_compare;
+    inv.kernel_order = "sort -V (upstream grub-mkconfig)";
+    if (inv.family == Family::bls && !inv.menu) {
+        cmp = uapi_version_compare;
+        inv.kernel_order = "UAPI version comparison (systemd-boot)";
+    } else if (inv.family == Family::bls || rhel_like(root)) {
+        cmp = rpm_vercmp;
+        inv.kernel_order = inv.family == Family::bls ? "rpm version comparison (as GRUB blscfg)"
+                                                     : "rpm version comparison (RHEL grub2-mkconfig, rpm-sort)";
+    } else if (debian_like(root)) {
+        cmp = debian_kernel_compare;
+        inv.kernel_order = "dpkg version comparison (Debian 12 grub-mkconfig)";
+    }
     std::stable_sort(inv.kernels.begin(), inv.kernels.end(), [&](const Kernel& a, const Kernel& b) {
         if (a.rescue != b.rescue) return b.rescue;
         return cmp(a.version, b.version) > 0;

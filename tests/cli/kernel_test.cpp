@@ -222,6 +222,49 @@ TEST(Kernel, AddAndRemoveOnGrubCfg) {
     expect_one_line_error(d({"kernel", "remove", "6.1.0-13-amd64"}), 1, "--force");
 }
 
+TEST(Kernel, GrubbyKeptGrubCfgOfCentos7) {
+    Root c("centos7-bios");
+    auto j = json::parse(c({"kernel", "list", "--json"}).out);
+    EXPECT_EQ(j["family"], "grub.cfg");
+    EXPECT_EQ(j["kernel_order"], "rpm version comparison (RHEL grub2-mkconfig, rpm-sort)");
+    EXPECT_EQ(j["kernels"][0]["version"], "3.10.0-1160.119.1.el7.x86_64");
+    EXPECT_EQ(j["default"]["position"], 0);
+    EXPECT_EQ(j["booted"]["position"], 0);
+    // grubby copied the GA entry's --id into the newer entry: the id would select the
+    // newer kernel, so the GA kernel is saved by its title (as grub2-set-default does).
+    ASSERT_EQ(c({"kernel", "default", "previous"}).status, 0);
+    EXPECT_EQ(env_list(c, "boot/grub2/grubenv"), "saved_entry=CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)\n");
+    EXPECT_EQ(json::parse(c({"kernel", "list", "--json"}).out)["default"]["position"], 1);
+    // Arguments: every entry and GRUB_CMDLINE_LINUX (what grub2-mkconfig would use).
+    ASSERT_EQ(c({"kernel", "args", "--kernel", "ALL", "--add", "console=ttyS0"}).status, 0);
+    std::string cfg = c.file("boot/grub2/grub.cfg");
+    std::size_t n = 0;
+    for (std::size_t at = cfg.find("console=ttyS0"); at != std::string::npos; at = cfg.find("console=ttyS0", at + 1))
+        ++n;
+    EXPECT_EQ(n, 3u);
+    EXPECT_NE(c.file("etc/default/grub").find("GRUB_CMDLINE_LINUX=\"crashkernel=auto rhgb quiet console=ttyS0\""),
+              std::string::npos);
+    // A new kernel: an entry at the top with the default entry's set-up lines.
+    write_file(c.root / "boot/vmlinuz-3.10.0-1160.120.1.el7.x86_64", "kernel");
+    write_file(c.root / "boot/initramfs-3.10.0-1160.120.1.el7.x86_64.img", "initrd");
+    ASSERT_EQ(c({"kernel", "add", "--kernel", "/boot/vmlinuz-3.10.0-1160.120.1.el7.x86_64", "--copy-default"}).status, 0);
+    j = json::parse(c({"kernel", "list", "--json"}).out);
+    EXPECT_EQ(j["entries"][0]["title"], "CentOS Linux (3.10.0-1160.120.1.el7.x86_64) 7 (Core)");
+    EXPECT_EQ(j["entries"][0]["linux"], "/vmlinuz-3.10.0-1160.120.1.el7.x86_64");
+    EXPECT_EQ(j["entries"][0]["initrd"][0], "/initramfs-3.10.0-1160.120.1.el7.x86_64.img");
+    EXPECT_TRUE(j["entries"][0]["kernel_exists"]);
+    cfg = c.file("boot/grub2/grub.cfg");
+    EXPECT_NE(cfg.find("$menuentry_id_option 'bootsmith-3.10.0-1160.120.1.el7.x86_64' {\n\tload_video\n"),
+              std::string::npos)
+        << cfg;
+    EXPECT_NE(cfg.find("\tlinux16\t/vmlinuz-3.10.0-1160.120.1.el7.x86_64 root=UUID="), std::string::npos) << cfg;
+    // The saved title still selects the GA kernel after the insertion.
+    EXPECT_EQ(j["default"]["position"], 2);
+    if (::access("/usr/bin/grub-script-check", X_OK) == 0) {
+        EXPECT_EQ(run({(c.root / "boot/grub2/grub.cfg").string()}, {}, "/usr/bin/grub-script-check").status, 0);
+    }
+}
+
 TEST(Kernel, BadInputIsOneLine) {
     Root r("debian12-uefi");
     expect_one_line_error(r({"kernel", "frob"}), 2, "frob");
