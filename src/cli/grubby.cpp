@@ -61,8 +61,7 @@ const std::vector<OptionSpec>& option_table() {
         {"add-multiboot", 0, Arg::string, nullptr, "add an entry for the specified multiboot kernel",
          store(&GrubbyOptions::add_multiboot)},
         {"args", 0, Arg::string, "args",
-         "default arguments for the new kernel or new arguments for kernel being updated",
-         store(&GrubbyOptions::args)},
+         "default arguments for the new kernel or new arguments for kernel being updated", store(&GrubbyOptions::args)},
         {"mbargs", 0, Arg::string, nullptr,
          "default arguments for the new multiboot kernel or new arguments for multiboot kernel being updated",
          store(&GrubbyOptions::mbargs)},
@@ -247,8 +246,7 @@ int run_cfg(const GrubbyOptions& o, Context& ctx) {
     const sys::Root& root = sys.root();
 
     if (o.other_loaders.size() + (o.grub2 ? 1 : 0) > 1) fail(err, "grubby: cannot specify multiple bootloaders");
-    if (o.bootloader_probe && o.config_file)
-        fail(err, "grubby: cannot specify config file with --bootloader-probe");
+    if (o.bootloader_probe && o.config_file) fail(err, "grubby: cannot specify config file with --bootloader-probe");
     if (!o.other_loaders.empty())
         fail(err, "grubby: " + o.other_loaders.front() + " is not supported: only grub2 configurations are");
     if (o.add_multiboot || o.mbargs || o.remove_mbargs || o.remove_multiboot)
@@ -272,8 +270,7 @@ int run_cfg(const GrubbyOptions& o, Context& ctx) {
     bool make_default = o.make_default;
     std::optional<std::string> set_default = o.set_default;
     const int default_index = o.set_default_index.value_or(-1);
-    if (make_default && set_default)
-        fail(err, "grubby: --make-default and --default-kernel may not be used together");
+    if (make_default && set_default) fail(err, "grubby: --make-default and --default-kernel may not be used together");
     if (set_default && o.remove_kernel && *set_default == *o.remove_kernel)
         fail(err, "grubby: cannot make removed kernel the default");
     if (set_default && o.add_kernel && *set_default == *o.add_kernel) {
@@ -429,8 +426,8 @@ int run_cfg(const GrubbyOptions& o, Context& ctx) {
     sys::Plan plan;
     plan.title = "grubby";
     if (!to_stdout) {
-        std::optional<std::string> before = output_path == config_path ? std::optional<std::string>(text)
-                                                                        : root.read(output_path);
+        std::optional<std::string> before =
+            output_path == config_path ? std::optional<std::string>(text) : root.read(output_path);
         plan.write_file(output_path, before, written.text, "grub.cfg", true, 0644);
     }
     if (written.saved_entry) {
@@ -462,8 +459,7 @@ int run_cfg(const GrubbyOptions& o, Context& ctx) {
 
 } // namespace
 
-int parse_grubby_options(const std::vector<std::string>& args, GrubbyOptions& o, std::ostream& out,
-                         std::ostream& err) {
+int parse_grubby_options(const std::vector<std::string>& args, GrubbyOptions& o, std::ostream& out, std::ostream& err) {
     o.argv = args;
     o.command_line.clear();
     for (std::size_t i = 0; i < args.size(); ++i)

@@ -53,11 +53,11 @@ struct GrubbyOptions {
     std::optional<std::string> bls_directory;   ///< -b/--bls-directory (grubby-bls)
 
     // Flags
-    bool grub2 = false;              ///< --grub2
-    bool bad_image_okay = false;     ///< --bad-image-okay
-    bool debug = false;              ///< --debug
-    bool no_etc_grub_update = false; ///< --no-etc-grub-update (grubby-bls)
-    bool bootloader_probe = false;   ///< --bootloader-probe
+    bool grub2 = false;                     ///< --grub2
+    bool bad_image_okay = false;            ///< --bad-image-okay
+    bool debug = false;                     ///< --debug
+    bool no_etc_grub_update = false;        ///< --no-etc-grub-update (grubby-bls)
+    bool bootloader_probe = false;          ///< --bootloader-probe
     std::vector<std::string> other_loaders; ///< --grub, --lilo, --elilo, --extlinux, --silo, --yaboot, --zipl given
 
     // Multiboot (accepted by the parser; grub.cfg mode refuses them)
@@ -67,8 +67,7 @@ struct GrubbyOptions {
 /// Parses grubby's arguments as popt does (`--opt=value`, `--opt value`, `-cFILE`, `-c FILE`,
 /// `--` ends the options). Returns -1 to go on, or the exit code when done: --help and
 /// --version print on `out` (0); errors print grubby's one line on `err` (1).
-int parse_grubby_options(const std::vector<std::string>& args, GrubbyOptions& o, std::ostream& out,
-                         std::ostream& err);
+int parse_grubby_options(const std::vector<std::string>& args, GrubbyOptions& o, std::ostream& out, std::ostream& err);
 
 /// grubby-bls mode (grubby_bls.cpp). Returns the exit code.
 int run_grubby_bls(const GrubbyOptions& o, const Globals& g, std::ostream& out, std::ostream& err);

@@ -42,11 +42,11 @@ struct Keyword {
     char separator; ///< '\0': a blank
 };
 constexpr Keyword kKeywords[] = {
-    {"menuentry", lt::menuentry, '\0'},  {"}", lt::entry_end, '\0'},      {"echo", lt::echo, '\0'},
-    {"set", lt::set_variable, '='},      {"root", lt::bootroot, '\0'},     {"default", lt::default_, '\0'},
-    {"fallback", lt::fallback, '\0'},    {"linux", lt::kernel, '\0'},      {"linuxefi", lt::kernel_efi, '\0'},
-    {"linux16", lt::kernel_16, '\0'},    {"initrd", lt::initrd, ' '},      {"initrdefi", lt::initrd_efi, ' '},
-    {"initrd16", lt::initrd_16, ' '},    {"module", lt::mbmodule, '\0'},   {"kernel", lt::hyper, '\0'},
+    {"menuentry", lt::menuentry, '\0'}, {"}", lt::entry_end, '\0'},     {"echo", lt::echo, '\0'},
+    {"set", lt::set_variable, '='},     {"root", lt::bootroot, '\0'},   {"default", lt::default_, '\0'},
+    {"fallback", lt::fallback, '\0'},   {"linux", lt::kernel, '\0'},    {"linuxefi", lt::kernel_efi, '\0'},
+    {"linux16", lt::kernel_16, '\0'},   {"initrd", lt::initrd, ' '},    {"initrdefi", lt::initrd_efi, ' '},
+    {"initrd16", lt::initrd_16, ' '},   {"module", lt::mbmodule, '\0'}, {"kernel", lt::hyper, '\0'},
     {"devicetree", lt::devtree, '\0'},
 };
 
@@ -100,6 +100,30 @@ bool is_special_variable(std::string_view value) {
 bool is_set_default(const Line& l) {
     return l.type == lt::set_variable && l.elements.size() == 3 && l.elements[1].item == "default" &&
            !is_special_variable(l.elements[2].item);
+}
+
+/// The non-empty runs of `s` between delimiters.
+template <class Delim> std::vector<std::string_view> fields(std::string_view s, Delim delim) {
+    std::vector<std::string_view> out;
+    std::size_t p = 0;
+    while (p < s.size()) {
+        while (p < s.size() && delim(s[p]))
+            ++p;
+        std::size_t q = p;
+        while (q < s.size() && !delim(s[q]))
+            ++q;
+        if (q > p) out.push_back(s.substr(p, q - p));
+        p = q;
+    }
+    return out;
+}
+
+/// The menuentry line grubby writes for a new entry (title already quoted).
+Line menuentry_line(const std::string& quoted_title) {
+    Line m;
+    m.type = lt::menuentry;
+    m.elements = {{"menuentry", " "}, {quoted_title, " "}, {"--class gnu-linux --class gnu --class os {", ""}};
+    return m;
 }
 
 /// One line split into words the way grubby's getNextLine does.
@@ -518,20 +542,6 @@ std::size_t GrubbyCfg::root_specifier(std::string_view path) const {
     // The longest subvol= option of a btrfs mount that is a directory prefix of the path.
     std::size_t prefix = 0;
     std::string_view mounts = host_.mounts;
-    auto fields = [](std::string_view s, auto delim) {
-        std::vector<std::string_view> out;
-        std::size_t p = 0;
-        while (p < s.size()) {
-            while (p < s.size() && delim(s[p]))
-                ++p;
-            std::size_t q = p;
-            while (q < s.size() && !delim(s[q]))
-                ++q;
-            if (q > p) out.push_back(s.substr(p, q - p));
-            p = q;
-        }
-        return out;
-    };
     while (!mounts.empty()) {
         std::size_t nl = mounts.find('\n');
         std::string_view line = mounts.substr(0, nl);
@@ -637,6 +647,18 @@ const Entry* GrubbyCfg::find(std::string_view selector, std::string_view prefix,
     return found;
 }
 
+/// grubby's loop over the matches of a selector (find from index 0, then from one past each
+/// match). An index list that goes back (`0,0`) makes grubby loop for ever; here the loop
+/// stops when a match comes before where it looked.
+void GrubbyCfg::for_each_match(std::string_view selector, std::string_view prefix,
+                               const std::function<bool(int)>& fn) const {
+    for (int index = 0;; ++index) {
+        const int from = index;
+        if (!find(selector, prefix, &index) || index < from) return;
+        if (!fn(index)) return;
+    }
+}
+
 // --- Display --------------------------------------------------------------------------
 
 std::string GrubbyCfg::display_entry(const Entry& e, std::string_view prefix, int index) const {
@@ -684,15 +706,12 @@ std::string GrubbyCfg::display_entry(const Entry& e, std::string_view prefix, in
 }
 
 std::optional<std::string> GrubbyCfg::info(std::string_view selector, std::string_view prefix) const {
-    int i = 0;
-    const Entry* e = find(selector, prefix, &i);
-    if (!e) return std::nullopt;
-    std::string out = display_entry(*e, prefix, i);
-    ++i;
-    while ((e = find(selector, prefix, &i))) {
-        out += display_entry(*e, prefix, i);
-        ++i;
-    }
+    std::optional<std::string> out;
+    for_each_match(selector, prefix, [&](int i) {
+        if (!out) out.emplace();
+        *out += display_entry(entries_[static_cast<std::size_t>(i)], prefix, i);
+        return true;
+    });
     return out;
 }
 
@@ -807,7 +826,8 @@ bool GrubbyCfg::suitable(const Entry& e, std::string_view prefix, bool skip_remo
     auto has_root = [](const Line& l, std::size_t from) {
         for (std::size_t i = from; i < l.elements.size(); ++i) {
             std::string w = l.elements[i].item.substr(0, 5);
-            std::transform(w.begin(), w.end(), w.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+            std::transform(w.begin(), w.end(), w.begin(),
+                           [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
             if (w == "root=") return true;
         }
         return false;
@@ -873,8 +893,7 @@ void GrubbyCfg::remove(std::string_view selector, std::string_view prefix) {
         mark();
         return;
     }
-    while (mark()) {
-    }
+    while (mark()) {}
 }
 
 void GrubbyCfg::set_default(bool adding, const std::optional<std::string>& default_kernel, bool make_default,
@@ -958,11 +977,10 @@ bool GrubbyCfg::update_args(std::string_view selector, std::string_view prefix, 
         }
         *out = std::move(*words);
     }
-    int index = 0;
-    for (; find(selector, prefix, &index); ++index) {
+    for_each_match(selector, prefix, [&](int index) {
         Entry& e = entries_[static_cast<std::size_t>(index)];
         auto at = first_line_at(e, lt::kernel | lt::mbmodule | lt::kernel_efi | lt::kernel_16);
-        if (!at) continue;
+        if (!at) return true;
         Line& line = e.lines[*at];
         constexpr std::size_t first = 2;
         std::vector<bool> used(line.elements.size(), false);
@@ -993,7 +1011,8 @@ bool GrubbyCfg::update_args(std::string_view selector, std::string_view prefix, 
             }
         }
         if (line.elements.size() == 1) e.lines.erase(e.lines.begin() + static_cast<std::ptrdiff_t>(*at));
-    }
+        return true;
+    });
     return true;
 }
 
@@ -1048,7 +1067,7 @@ std::size_t GrubbyCfg::add_line(Entry& e, std::uint32_t type, const std::string&
     Line tmpl;
     tmpl.type = type;
     if (type == lt::menuentry) {
-        tmpl.elements = {{"menuentry", " "}, {value.value_or(""), " "}, {"--class gnu-linux --class gnu --class os {", ""}};
+        tmpl = menuentry_line(value.value_or(""));
     } else {
         tmpl.elements = {{key_of(type), " "}};
         if (value) tmpl.elements.push_back({*value, ""});
@@ -1067,18 +1086,18 @@ std::size_t GrubbyCfg::add_line(Entry& e, std::uint32_t type, const std::string&
 
 void GrubbyCfg::update_initrd(std::string_view selector, std::string_view prefix, std::string_view initrd,
                               const std::optional<std::string>& title) {
-    int index = 0;
-    for (; find(selector, prefix, &index); ++index) {
+    for_each_match(selector, prefix, [&](int index) {
         Entry& e = entries_[static_cast<std::size_t>(index)];
         const Line* k = first_line(e, lt::any_kernel);
-        if (!k) continue;
+        if (!k) return true;
         if (title) {
             const Line* m = first_line(e, lt::menuentry);
-            if (!m || word(*m, 1) != *title) continue;
+            if (!m || word(*m, 1) != *title) return true;
         }
         const std::uint32_t ktype = k->type;
         const std::string kindent = k->indent;
-        if (auto at = first_line_at(e, lt::any_initrd)) e.lines.erase(e.lines.begin() + static_cast<std::ptrdiff_t>(*at));
+        if (auto at = first_line_at(e, lt::any_initrd))
+            e.lines.erase(e.lines.begin() + static_cast<std::ptrdiff_t>(*at));
         std::string value(initrd.starts_with(prefix) ? initrd.substr(prefix.size()) : initrd);
         auto end = first_line_at(e, lt::entry_end);
         if (end) e.lines.erase(e.lines.begin() + static_cast<std::ptrdiff_t>(*end));
@@ -1088,8 +1107,8 @@ void GrubbyCfg::update_initrd(std::string_view selector, std::string_view prefix
                                                        : preferred(lt::initrd, host_.efi);
         add_line(e, type, kindent, value);
         if (end) add_line(e, lt::entry_end, "", std::nullopt);
-        break;
-    }
+        return false; // the first match only
+    });
 }
 
 bool GrubbyCfg::add_kernel(const NewKernel& k, std::string_view prefix) {
@@ -1188,10 +1207,7 @@ bool GrubbyCfg::add_kernel(const NewKernel& k, std::string_view prefix) {
     // A template without a menuentry line (a pseudo-entry with a kernel line): grubby would
     // abort here, having no title keyword for grub2; the entry gets a menuentry line first.
     if (needs & need_title) {
-        Line m;
-        m.type = lt::menuentry;
-        m.elements = {{"menuentry", " "}, {"'" + k.title + "'", " "}, {"--class gnu-linux --class gnu --class os {", ""}};
-        ne.lines.insert(ne.lines.begin(), std::move(m));
+        ne.lines.insert(ne.lines.begin(), menuentry_line("'" + k.title + "'"));
         needs |= need_end;
     }
     if (needs & need_kernel) add_line(ne, preferred(lt::kernel, host_.efi), secondary_indent_, kernel_value);
@@ -1214,7 +1230,9 @@ void GrubbyCfg::add_entry(const std::string& title, const std::string& kernel, c
         quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
     quoted += "'";
     std::uint32_t ktype = command == "linuxefi" ? lt::kernel_efi : command == "linux16" ? lt::kernel_16 : lt::kernel;
-    std::uint32_t itype = ktype == lt::kernel_efi ? lt::initrd_efi : ktype == lt::kernel_16 ? lt::initrd_16 : lt::initrd;
+    std::uint32_t itype = ktype == lt::kernel_efi  ? lt::initrd_efi
+                          : ktype == lt::kernel_16 ? lt::initrd_16
+                                                   : lt::initrd;
     auto make = [](std::uint32_t type, std::string indent, const std::vector<std::string>& words) {
         Line l;
         l.type = type;
@@ -1224,21 +1242,10 @@ void GrubbyCfg::add_entry(const std::string& title, const std::string& kernel, c
         return l;
     };
     Entry e;
-    Line m;
-    m.type = lt::menuentry;
-    m.elements = {{"menuentry", " "}, {quoted, " "}, {"--class gnu-linux --class gnu --class os {", ""}};
-    e.lines.push_back(std::move(m));
+    e.lines.push_back(menuentry_line(quoted));
     std::vector<std::string> kwords {key_of(ktype), kernel};
-    for (std::string_view rest = args; !rest.empty();) {
-        std::size_t b = 0;
-        while (b < rest.size() && is_space(rest[b]))
-            ++b;
-        std::size_t q = b;
-        while (q < rest.size() && !is_space(rest[q]))
-            ++q;
-        if (q > b) kwords.emplace_back(rest.substr(b, q - b));
-        rest.remove_prefix(q);
-    }
+    for (auto w : fields(args, is_space))
+        kwords.emplace_back(w);
     e.lines.push_back(make(ktype, "\t", kwords));
     if (!initrds.empty()) {
         std::vector<std::string> iwords {key_of(itype)};

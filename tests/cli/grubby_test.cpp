@@ -329,8 +329,8 @@ TEST(GrubbyWrites, StdoutOutputWritesOnlyGrubenv) {
     SuiteRoot r;
     r.env("grubenv.1");
     auto before = bootsmith::test::snapshot(r.dir.path());
-    auto res = r.grubby({"--grub2", "--bad-image-okay", "--env=" + kEnv, "-c", "test/grub2.9", "-o", "-",
-                         "--set-default-index=0"});
+    auto res = r.grubby(
+        {"--grub2", "--bad-image-okay", "--env=" + kEnv, "-c", "test/grub2.9", "-o", "-", "--set-default-index=0"});
     ASSERT_EQ(res.status, 0) << res.err;
     auto diff = bootsmith::test::tree_diff(before, bootsmith::test::snapshot(r.dir.path()));
     // grubenv changed (and its backup was taken); grub.cfg was not touched.
@@ -358,8 +358,8 @@ TEST(GrubbyWrites, InPlaceEditsGrubCfgAndGrubenv) {
 TEST(GrubbyWrites, DryRunWritesNothing) {
     SuiteRoot r2;
     auto before2 = bootsmith::test::snapshot(r2.dir.path());
-    auto dry = run({"--root", r2.dir.path().string(), "--dry-run", "grubby", "-c", "test/grub2.1",
-                    "--set-default-index=1"});
+    auto dry =
+        run({"--root", r2.dir.path().string(), "--dry-run", "grubby", "-c", "test/grub2.1", "--set-default-index=1"});
     ASSERT_EQ(dry.status, 0) << dry.err;
     EXPECT_NE(dry.out.find("+set default=\"1\""), std::string::npos) << dry.out;
     EXPECT_EQ(bootsmith::test::tree_diff(before2, bootsmith::test::snapshot(r2.dir.path())), "");
@@ -388,7 +388,8 @@ TEST(GrubbyBadInput, OneLineNamingTheFileNothingWritten) {
     for (int i = 0; i < 4096; ++i)
         garbage += static_cast<char>((i * 7919 + 13) % 256);
     write_file(r / "garbage.cfg", garbage);
-    write_file(r / "binary-no-nul.cfg", "\x7f" "ELF\x02\x01\x01 'unterminated \xff\xfe");
+    write_file(r / "binary-no-nul.cfg", "\x7f"
+                                        "ELF\x02\x01\x01 'unterminated \xff\xfe");
     fs::create_directories(r / "a-directory");
     for (const std::string f : {"unbalanced-brace.cfg", "unbalanced-quote.cfg", "extra-brace.cfg", "garbage.cfg",
                                 "binary-no-nul.cfg", "a-directory", "missing.cfg"}) {

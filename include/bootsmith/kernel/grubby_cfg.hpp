@@ -78,13 +78,13 @@ struct GrubbyHost {
 
 /// One entry as other code sees it.
 struct GrubbyEntryInfo {
-    int index = 0;             ///< grubby's flat index (pseudo-entries and submenu children counted)
-    bool menuentry = false;    ///< false for pseudo-entries (submenu lines, closing braces, trailer)
-    bool in_submenu = false;   ///< a menuentry inside a submenu
-    std::string title;         ///< the menuentry title, quotes removed
-    std::string command;       ///< "linux", "linuxefi", "linux16"; "" when the entry boots no kernel
-    std::string kernel;        ///< kernel path as written (root specifier included)
-    std::string args;          ///< the kernel arguments as written after the path
+    int index = 0;                    ///< grubby's flat index (pseudo-entries and submenu children counted)
+    bool menuentry = false;           ///< false for pseudo-entries (submenu lines, closing braces, trailer)
+    bool in_submenu = false;          ///< a menuentry inside a submenu
+    std::string title;                ///< the menuentry title, quotes removed
+    std::string command;              ///< "linux", "linuxefi", "linux16"; "" when the entry boots no kernel
+    std::string kernel;               ///< kernel path as written (root specifier included)
+    std::string args;                 ///< the kernel arguments as written after the path
     std::vector<std::string> initrds; ///< paths of the first initrd line
 };
 
@@ -170,7 +170,7 @@ public:
 
     /// What a new entry is made of (grubby's --add-kernel and friends).
     struct NewKernel {
-        std::string kernel;                ///< path as given (the boot prefix's length is cut off)
+        std::string kernel; ///< path as given (the boot prefix's length is cut off)
         std::string title;
         std::optional<std::string> args;   ///< added to the template's (or alone)
         std::optional<std::string> initrd; ///< none: no initrd line (even if the template has one)
@@ -222,6 +222,7 @@ private:
     std::string diag_;
     bool debug_once_ = false;
 
+    void for_each_match(std::string_view selector, std::string_view prefix, const std::function<bool(int)>& fn) const;
     const Entry* by_index(int index) const;
     Entry* by_index(int index);
     std::optional<int> by_title(std::string_view title, int from) const;
