@@ -333,15 +333,14 @@ int run_cfg(const GrubbyOptions& o, Context& ctx) {
     if (auto problem = kernel::grubby_cfg_problem(text)) fail(err, "grubby: " + config_arg + ": " + *problem);
 
     kernel::GrubbyHost host;
-    std::optional<std::string> env_bytes;
-    std::optional<grub::EnvBlock> env_block;
+    // grubby reads grubenv through grub2-editenv: one that is not a block has no saved_entry.
+    std::optional<grub::EnvFile> env;
     try {
-        env_bytes = root.read(env_path, 1u << 20);
-        if (env_bytes) env_block = grub::EnvBlock::parse(*env_bytes, root.display(env_path));
+        env = grub::read_env_file(root, env_path);
+        host.saved_entry = first_saved_entry(env->block);
     } catch (const Error&) {
-        env_block.reset(); // grubby reads it through grub2-editenv: an unreadable block is no saved_entry
+        env.reset();
     }
-    if (env_block) host.saved_entry = first_saved_entry(*env_block);
     try {
         std::string mounts_path = o.mounts ? system_path(root, *o.mounts) : "/proc/mounts";
         host.mounts = root.read(mounts_path, 16u << 20).value_or("");
@@ -433,15 +432,15 @@ int run_cfg(const GrubbyOptions& o, Context& ctx) {
     if (written.saved_entry) {
         // grubby runs `grub2-editenv ENV set saved_entry=…` and ignores its failure.
         const std::string tool = "grub2-editenv: error: ";
-        if (env_bytes && !env_block) {
+        if (!env) {
             err << tool << "invalid environment block.\n";
         } else if (!root.is_dir(std::filesystem::path(env_path).parent_path().native())) {
             err << tool << "cannot open `" << env_path << ".new': No such file or directory.\n";
         } else {
-            grub::EnvBlock block = env_block ? *env_block : grub::EnvBlock::create();
             try {
-                block.set("saved_entry", *written.saved_entry);
-                plan.write_file(env_path, env_bytes, block.bytes(), "GRUB environment block (saved_entry)", false);
+                env->block.set("saved_entry", *written.saved_entry);
+                plan.write_file(env_path, env->bytes, env->block.bytes(), "GRUB environment block (saved_entry)",
+                                false);
             } catch (const Error&) {
                 err << tool << "environment block too small.\n";
             }

@@ -505,6 +505,8 @@ GrubbyCfg GrubbyCfg::parse(std::string_view text, GrubbyHost host) {
     while (end < rest.size() && junk(rest[end]))
         ++end;
     cfg.default_image_ = end == rest.size() ? to_int(v) : no_default;
+    // An id, a title or "1>2": grubby cannot read it and would drop the directive.
+    cfg.keep_default_line_ = end != rest.size();
     return cfg;
 }
 
@@ -899,6 +901,7 @@ void GrubbyCfg::remove(std::string_view selector, std::string_view prefix) {
 void GrubbyCfg::set_default(bool adding, const std::optional<std::string>& default_kernel, bool make_default,
                             std::string_view prefix, bool bad_image_okay, int default_index, int new_index) {
     int lookup = 0;
+    if (make_default || default_kernel || default_index >= 0) keep_default_line_ = false;
     if (make_default) {
         default_image_ = new_index;
         return;
@@ -1257,6 +1260,7 @@ void GrubbyCfg::add_entry(const std::string& title, const std::string& kernel, c
 }
 
 void GrubbyCfg::set_default_index(int index) {
+    keep_default_line_ = false;
     default_image_ = by_index(index) ? index : no_default;
 }
 
@@ -1289,7 +1293,10 @@ GrubbyCfg::Written GrubbyCfg::write() const {
     bool main_default = false;
     for (const auto& l : lines_) {
         if (is_set_default(l) || l.type == lt::default_) {
-            write_default(w.text, l.indent, l.elements[0].indent, w.saved_entry);
+            if (keep_default_line_ && default_image_ == no_default)
+                write_line(l, w.text);
+            else
+                write_default(w.text, l.indent, l.elements[0].indent, w.saved_entry);
             main_default = true;
         } else if (l.type == lt::fallback) {
             if (fallback_image_ > -1)

@@ -93,6 +93,21 @@ TEST(GrubbyCfg, SavedEntryDefaults) {
     EXPECT_EQ(w.saved_entry, "Linux, with Fedora 2.6.38.8-32.fc15.x86_64");
 }
 
+// A default grubby cannot read (Debian's GRUB_DEFAULT="1>2", an id, a title) is kept as
+// written, where grubby drops it, until a default is chosen.
+TEST(GrubbyCfg, UnreadableDefaultKept) {
+    const std::string text = "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\nelse\n"
+                             "   set default=\"1>2\"\nfi\n" +
+                             kSmall.substr(kSmall.find("menuentry"));
+    auto cfg = GrubbyCfg::parse(text);
+    EXPECT_EQ(cfg.default_index(), GrubbyCfg::no_default);
+    cfg.add_entry("N", "/vmlinuz-n", {}, "", 0);
+    EXPECT_NE(cfg.write().text.find("   set default=\"1>2\"\nfi\n"), std::string::npos);
+    EXPECT_EQ(grubby_cfg_problem(cfg.write().text), std::nullopt);
+    cfg.set_default_index(1);
+    EXPECT_NE(cfg.write().text.find("   set default=\"1\"\nfi\n"), std::string::npos);
+}
+
 TEST(GrubbyCfg, Selectors) {
     auto cfg = GrubbyCfg::parse(slurp("grub2.3")); // title, title2, 8-32, 2-9, trailer
     int i = 0;

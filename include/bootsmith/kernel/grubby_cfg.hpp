@@ -16,7 +16,8 @@
 //    `${next_entry}`/`${prev_saved_entry}` lines are not default directives.
 //  * Every default directive of the header is rewritten on write: `set default="N"`, or
 //    `set default="${saved_entry}"` plus saved_entry=<title> for grubenv, or dropped when
-//    the default points nowhere.
+//    the default points nowhere. One difference: a directive grubby cannot read (an id, a
+//    title, "1>2") is kept as written until a new default is chosen; grubby drops it.
 //  * Selectors (grubby's kernel-path arguments): an index or a comma list of indexes,
 //    `DEFAULT`, `ALL`, `TITLE=<exact title>`, or a kernel path compared after cutting the
 //    boot prefix's length off its front and the root specifier "(hd0,1)" and btrfs
@@ -218,6 +219,7 @@ private:
     int fallback_image_ = 0;
     bool has_default_line_ = false;
     bool default_is_saved_ = false;
+    bool keep_default_line_ = false;
     GrubbyHost host_;
     std::string diag_;
     bool debug_once_ = false;
