@@ -323,9 +323,10 @@ int run_cfg(const GrubbyOptions& o, Context& ctx) {
         try {
             r = root.read(config_path);
         } catch (const Error& e) {
-            std::string why = e.what();
-            if (why.find("is a directory") != std::string::npos) why = "Is a directory";
-            fail(err, "error opening " + config_arg + " for read: " + why);
+            // grubby's message for what open() refuses; the seam's (naming the file) otherwise.
+            if (std::string_view(e.what()).find("is a directory") != std::string_view::npos)
+                fail(err, "error opening " + config_arg + " for read: Is a directory");
+            fail(err, std::string("grubby: ") + e.what());
         }
         if (!r) fail(err, "error opening " + config_arg + " for read: No such file or directory");
         text = std::move(*r);
