@@ -198,7 +198,7 @@ sys::Plan plan_add(const sys::System& s, const View& v, const GrubbyOptions& o, 
     }
     auto loader = [&](const std::string& p) {
         return !v.inv.boot_prefix.empty() && p.starts_with(v.inv.boot_prefix + "/") ? p.substr(v.inv.boot_prefix.size())
-                                                                                  : p;
+                                                                                    : p;
     };
     std::optional<std::size_t> def = v.saved();
     if (!def && !v.order.empty()) def = v.order.front();
@@ -357,7 +357,8 @@ int run_grubby_bls(const GrubbyOptions& o, const Globals& g, std::ostream& out, 
             });
         }
         if (o.add_kernel)
-            return plan_and_apply(g, o, out, err, [&](sys::System& s, Context&) { return plan_add(s, load(s.root(), o), o, err); });
+            return plan_and_apply(g, o, out, err,
+                                  [&](sys::System& s, Context&) { return plan_add(s, load(s.root(), o), o, err); });
         if (o.update_kernel)
             return plan_and_apply(g, o, out, err,
                                   [&](sys::System& s, Context&) { return plan_update(s, load(s.root(), o), o, err); });

@@ -75,23 +75,26 @@ Json inventory_json(const Inventory& inv) {
                            {"booted", inv.booted_kernel == k.path},
                            {"entries", used}});
     }
-    return {{"schema", "bootsmith.kernel-list/1"},
-            {"family", kernel::family_name(inv.family)},
-            {"order", inv.order},
-            {"kernel_order", inv.kernel_order},
-            {"boot_prefix", inv.boot_prefix},
-            {"bls_dir", inv.bls_dir.empty() ? Json(nullptr) : Json(inv.bls_dir)},
-            {"grubcfg", inv.grubcfg.empty() ? Json(nullptr) : Json(inv.grubcfg)},
-            {"grubenv", inv.grubenv.empty() ? Json(nullptr) : Json(inv.grubenv)},
-            {"default", {{"position", opt_index(inv.default_entry)}, {"source", inv.default_source}}},
-            {"saved_entry", inv.saved_entry ? Json(*inv.saved_entry) : Json(nullptr)},
-            {"next", {{"position", opt_index(inv.next_entry)}, {"value", inv.next_value ? Json(*inv.next_value) : Json(nullptr)}}},
-            {"booted", {{"position", opt_index(inv.booted_entry)},
-                        {"kernel", inv.booted_kernel ? Json(*inv.booted_kernel) : Json(nullptr)},
-                        {"cmdline", inv.cmdline}}},
-            {"entries", entries},
-            {"kernels", kernels},
-            {"problems", inv.problems}};
+    return {
+        {"schema", "bootsmith.kernel-list/1"},
+        {"family", kernel::family_name(inv.family)},
+        {"order", inv.order},
+        {"kernel_order", inv.kernel_order},
+        {"boot_prefix", inv.boot_prefix},
+        {"bls_dir", inv.bls_dir.empty() ? Json(nullptr) : Json(inv.bls_dir)},
+        {"grubcfg", inv.grubcfg.empty() ? Json(nullptr) : Json(inv.grubcfg)},
+        {"grubenv", inv.grubenv.empty() ? Json(nullptr) : Json(inv.grubenv)},
+        {"default", {{"position", opt_index(inv.default_entry)}, {"source", inv.default_source}}},
+        {"saved_entry", inv.saved_entry ? Json(*inv.saved_entry) : Json(nullptr)},
+        {"next",
+         {{"position", opt_index(inv.next_entry)}, {"value", inv.next_value ? Json(*inv.next_value) : Json(nullptr)}}},
+        {"booted",
+         {{"position", opt_index(inv.booted_entry)},
+          {"kernel", inv.booted_kernel ? Json(*inv.booted_kernel) : Json(nullptr)},
+          {"cmdline", inv.cmdline}}},
+        {"entries", entries},
+        {"kernels", kernels},
+        {"problems", inv.problems}};
 }
 
 std::string marks(const Inventory& inv, std::size_t i) {
@@ -133,8 +136,9 @@ int list_run(Context& ctx, const po::variables_map&) {
         o << "        args " << printable(e.args) << "\n";
     }
     o << "Default: "
-      << (inv.default_entry ? inv.entries[*inv.default_entry].index + "  " + printable(inv.entries[*inv.default_entry].title)
-                            : std::string("none"))
+      << (inv.default_entry
+              ? inv.entries[*inv.default_entry].index + "  " + printable(inv.entries[*inv.default_entry].title)
+              : std::string("none"))
       << (inv.default_source.empty() ? "" : "   (" + inv.default_source + ")") << "\n";
     if (inv.next_value)
         o << "Next boot: "
@@ -147,12 +151,11 @@ int list_run(Context& ctx, const po::variables_map&) {
           << "\n";
     o << "Installed kernels (newest first, " << inv.kernel_order << "):\n";
     for (const auto& k : inv.kernels) {
-        bool has_entry = std::any_of(inv.entries.begin(), inv.entries.end(),
-                                     [&](const Entry& e) { return e.kernel == k.path; });
-        o << "  " << printable(k.version) << "  " << printable(k.path)
-          << "   initrd " << (k.initrd ? printable(*k.initrd) : std::string("none"))
-          << (k.modules ? "" : "   no modules") << (has_entry ? "" : "   no menu entry")
-          << (inv.booted_kernel == k.path ? "   [booted]" : "") << "\n";
+        bool has_entry =
+            std::any_of(inv.entries.begin(), inv.entries.end(), [&](const Entry& e) { return e.kernel == k.path; });
+        o << "  " << printable(k.version) << "  " << printable(k.path) << "   initrd "
+          << (k.initrd ? printable(*k.initrd) : std::string("none")) << (k.modules ? "" : "   no modules")
+          << (has_entry ? "" : "   no menu entry") << (inv.booted_kernel == k.path ? "   [booted]" : "") << "\n";
     }
     for (const auto& p : inv.problems)
         ctx.warn(p);
@@ -167,8 +170,9 @@ void require_grub(const Inventory& inv, const sys::Root& root) {
     if (inv.family == Family::none)
         throw Error(Exit::unavailable, root.display("/boot") + ": no boot menu (no BLS entries, no grub.cfg)");
     if (!inv.menu)
-        throw Error(Exit::unavailable, "BLS entries without GRUB (systemd-boot): the default lives in loader.conf "
-                                       "or the LoaderEntryDefault EFI variable, which bootsmith does not edit yet",
+        throw Error(Exit::unavailable,
+                    "BLS entries without GRUB (systemd-boot): the default lives in loader.conf "
+                    "or the LoaderEntryDefault EFI variable, which bootsmith does not edit yet",
                     "use 'bootctl set-default'");
 }
 
@@ -194,14 +198,17 @@ void ensure_saved_default(Context& ctx, sys::Plan& p, const Inventory& inv, cons
     }
     auto cfg = s.root().read_required(inv.grubcfg, 16u << 20);
     if (cfg.find("load_env") == std::string::npos)
-        throw Error(Exit::refused, s.root().display(inv.grubcfg) + " never loads grubenv (no load_env): a saved default "
-                                                                   "would not be read",
+        throw Error(Exit::refused,
+                    s.root().display(inv.grubcfg) + " never loads grubenv (no load_env): a saved default "
+                                                    "would not be read",
                     "add 'load_env' and 'set default=\"${saved_entry}\"' to it, or set the default there");
     if (!ctx.globals().dry_run)
-        ctx.confirm(s.root().display(inv.grubcfg) + " selects its default with `set default=…`, not saved_entry; "
-                                                    "switch it to saved_entry" +
+        ctx.confirm(s.root().display(inv.grubcfg) +
+                    " selects its default with `set default=…`, not saved_entry; "
+                    "switch it to saved_entry" +
                     (inv.family == Family::grub_generated ? std::string(" (and GRUB_DEFAULT=saved)") : std::string()));
-    p.write_file(inv.grubcfg, cfg, kernel::grubcfg_read_saved_entry(cfg), "read the default from grubenv's saved_entry");
+    p.write_file(inv.grubcfg, cfg, kernel::grubcfg_read_saved_entry(cfg),
+                 "read the default from grubenv's saved_entry");
     if (inv.family == Family::grub_generated) {
         auto c = config_set_plan(s, "GRUB_DEFAULT", "saved", "");
         for (auto& ch : c.changes)
@@ -282,8 +289,9 @@ int next_run(Context& ctx, const po::variables_map& vm) {
         } else {
             std::size_t i = kernel::select_one(inv, sel);
             if (!inv.menu->uses_next_entry && !inv.menu->blscfg)
-                throw Error(Exit::refused, s.root().display(inv.grubcfg) + " does not read next_entry: a one-shot boot "
-                                                                           "would have no effect",
+                throw Error(Exit::refused,
+                            s.root().display(inv.grubcfg) + " does not read next_entry: a one-shot boot "
+                                                            "would have no effect",
                             "regenerate it with grub-mkconfig, or use 'bootsmith kernel default'");
             if (auto prev = env.get("prev_saved_entry"); prev && !prev->empty()) {
                 env.set("saved_entry", *prev);
@@ -317,8 +325,9 @@ void check_args(const std::vector<std::string>& words, bool grub_script) {
         bool bad = w.find_first_of(std::string("\n\r\0", 3)) != std::string::npos;
         if (grub_script) bad = bad || w.find_first_of("$;|&<>{}\\'\"` \t") != std::string::npos;
         if (bad)
-            throw Error(Exit::usage, "kernel argument '" + printable(w) + "' holds characters that " +
-                                         (grub_script ? "GRUB's script language interprets" : "break the file"),
+            throw Error(Exit::usage,
+                        "kernel argument '" + printable(w) + "' holds characters that " +
+                            (grub_script ? "GRUB's script language interprets" : "break the file"),
                         "quote-free arguments only");
     }
 }
@@ -375,17 +384,19 @@ void plan_bls_args(sys::Plan& p, const Inventory& inv, const sys::System& s, con
         b.set("options", next);
         p.write_file(e.file, before, b.text(), "options of " + e.id);
     }
-    if (all && env && env->get("kernelopts")) env->set("kernelopts", edit_args(*env->get("kernelopts"), r.add, r.remove));
+    if (all && env && env->get("kernelopts"))
+        env->set("kernelopts", edit_args(*env->get("kernelopts"), r.add, r.remove));
 }
 
-void plan_grubcfg_args(sys::Plan& p, const Inventory& inv, const sys::System& s, const std::vector<std::size_t>& targets,
-                       const ArgsRequest& r) {
+void plan_grubcfg_args(sys::Plan& p, const Inventory& inv, const sys::System& s,
+                       const std::vector<std::size_t>& targets, const ArgsRequest& r) {
     auto before = s.root().read_required(inv.grubcfg, 16u << 20);
     std::string cfg = before;
     // Edits keep line numbers (one line each), so every target's line still holds.
     for (auto i : targets)
-        cfg = kernel::grubcfg_edit_args(cfg, inv.entries[i].line, [&](const std::string& a) { return edit_args(a, r.add, r.remove); },
-                                        s.root().display(inv.grubcfg));
+        cfg = kernel::grubcfg_edit_args(
+            cfg, inv.entries[i].line, [&](const std::string& a) { return edit_args(a, r.add, r.remove); },
+            s.root().display(inv.grubcfg));
     p.write_file(inv.grubcfg, before, cfg, "linux lines of " + std::to_string(targets.size()) + " entries");
     if (inv.family == Family::grub_generated && r.sel != "ALL")
         p.notes.push_back(s.root().display(inv.grubcfg) +
@@ -550,7 +561,8 @@ void plan_add_bls(sys::Plan& p, const Inventory& inv, const sys::System& s, cons
     while (!options.empty() && (options.back() == '\n' || options.back() == ' '))
         options.pop_back();
     options = grub::cmdline_add(options, r.args);
-    if (r.copy_default && def == nullptr) p.notes.push_back("there is no default entry to copy: options from --args only");
+    if (r.copy_default && def == nullptr)
+        p.notes.push_back("there is no default entry to copy: options from --args only");
     std::string text = "title " + (r.title.empty() ? default_title(s.root(), inv, version) : r.title) + "\n";
     text += "version " + version + "\n";
     text += "linux " + loader_path(inv, r.kernel) + "\n";
@@ -580,9 +592,8 @@ void plan_add_grubcfg(sys::Plan& p, const Inventory& inv, const sys::System& s, 
     kernel::NewMenuEntry e;
     e.title = r.title.empty() ? default_title(s.root(), inv, version) : r.title;
     e.id = "bootsmith-" + version;
-    for (int n = 2; std::any_of(inv.entries.begin(), inv.entries.end(), [&](const Entry& x) {
-             return x.id == e.id || x.id.ends_with(">" + e.id);
-         });
+    for (int n = 2; std::any_of(inv.entries.begin(), inv.entries.end(),
+                                [&](const Entry& x) { return x.id == e.id || x.id.ends_with(">" + e.id); });
          ++n)
         e.id = "bootsmith-" + version + "-" + std::to_string(n);
     if (before.find("menuentry_id_option") != std::string::npos) e.id_option = "$menuentry_id_option";
@@ -683,14 +694,15 @@ int remove_run(Context& ctx, const po::variables_map& vm) {
         p.title = "kernel remove " + sel;
         for (auto i : targets)
             if (inv.booted_entry == i && !force)
-                throw Error(Exit::refused, "'" + printable(sel) + "' includes the entry of the booted kernel (" +
-                                               inv.entries[i].index + ")",
+                throw Error(Exit::refused,
+                            "'" + printable(sel) + "' includes the entry of the booted kernel (" +
+                                inv.entries[i].index + ")",
                             "pass --force to remove it anyway");
         if (targets.size() == inv.entries.size())
             throw Error(Exit::refused, "'" + printable(sel) + "' would remove every kernel entry",
                         "the machine would not boot");
-        bool removes_default = std::find(targets.begin(), targets.end(), inv.default_entry.value_or(SIZE_MAX)) !=
-                               targets.end();
+        bool removes_default =
+            std::find(targets.begin(), targets.end(), inv.default_entry.value_or(SIZE_MAX)) != targets.end();
         if (inv.family == Family::bls) {
             for (auto i : targets)
                 p.remove_file(inv.entries[i].file, s.root().read(inv.entries[i].file, 1u << 20),
@@ -782,15 +794,16 @@ Command kernel_command() {
         c.verbs.push_back(std::move(v));
     }
     {
-        Verb v = make_verb("add", "--kernel PATH [--initrd PATH…] [--title T] [--args A] [--copy-default] [--make-default]",
-                           "Add a menu entry for a kernel (a BLS file, or a grub.cfg menuentry)");
+        Verb v =
+            make_verb("add", "--kernel PATH [--initrd PATH…] [--title T] [--args A] [--copy-default] [--make-default]",
+                      "Add a menu entry for a kernel (a BLS file, or a grub.cfg menuentry)");
         v.options = [](po::options_description& o, auto&, auto&) {
             o.add_options()("kernel", po::value<std::string>()->value_name("PATH"), "the kernel image") //
                 ("initrd", po::value<std::vector<std::string>>()->value_name("PATH"),
-                 "initrd image (repeatable; default: the distribution's initrd for that version)") //
-                ("title", po::value<std::string>()->value_name("T"), "menu title") //
+                 "initrd image (repeatable; default: the distribution's initrd for that version)")   //
+                ("title", po::value<std::string>()->value_name("T"), "menu title")                   //
                 ("args", po::value<std::vector<std::string>>()->value_name("A"), "kernel arguments") //
-                ("copy-default", po::bool_switch(), "start from the default entry's arguments") //
+                ("copy-default", po::bool_switch(), "start from the default entry's arguments")      //
                 ("make-default", po::bool_switch(), "make the new entry the default");
         };
         v.run = add_run;

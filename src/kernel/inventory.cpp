@@ -47,9 +47,8 @@ std::optional<std::string> version_of_kernel(std::string_view path) {
 
 /// Names grub-mkconfig skips when it globs /boot for kernels (grub.md §4.5).
 bool skipped_kernel_name(std::string_view name) {
-    return name.find(".dpkg-") != std::string_view::npos || ends_with(name, ".rpmsave") ||
-           ends_with(name, ".rpmnew") || ends_with(name, ".sig") || ends_with(name, ".hmac") ||
-           ends_with(name, ".efi.signed");
+    return name.find(".dpkg-") != std::string_view::npos || ends_with(name, ".rpmsave") || ends_with(name, ".rpmnew") ||
+           ends_with(name, ".sig") || ends_with(name, ".hmac") || ends_with(name, ".efi.signed");
 }
 
 /// $name and ${name} replaced by their grubenv value (unset: nothing), as blscfg expands
@@ -191,8 +190,8 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, bool grub_loader) {
         e.options = grub_loader ? b.options_grub() : b.options();
         e.args = grub_loader ? expand_vars(e.options, inv.env) : e.options;
         e.recovery = is_recovery(e.title, e.args, e.version);
-        keys.push_back({*name, b.get("sort-key").value_or(""), b.get("machine-id").value_or(""),
-                        b.get("version").value_or("")});
+        keys.push_back(
+            {*name, b.get("sort-key").value_or(""), b.get("machine-id").value_or(""), b.get("version").value_or("")});
         found.push_back(std::move(e));
     }
     auto order = bls_order(keys, grub_loader ? BlsOrder::blscfg : BlsOrder::uapi);
@@ -262,7 +261,8 @@ void decide_defaults(Inventory& inv, const sys::Root& root) {
         // systemd-boot: loader.conf's `default` glob (EFI variables are not consulted here).
         inv.default_source = "first entry";
         inv.default_entry = 0;
-        for (const char* conf : {"/efi/loader/loader.conf", "/boot/efi/loader/loader.conf", "/boot/loader/loader.conf"}) {
+        for (const char* conf :
+             {"/efi/loader/loader.conf", "/boot/efi/loader/loader.conf", "/boot/loader/loader.conf"}) {
             auto text = root.read(conf, 1u << 16);
             if (!text) continue;
             std::istringstream in(*text);
@@ -380,8 +380,9 @@ std::string os_release_value(const sys::Root& root, std::string_view key) {
 }
 
 std::optional<std::string> find_initrd(const sys::Root& root, const std::string& version) {
-    for (const std::string& name : {"initrd.img-" + version, "initramfs-" + version + ".img", "initrd-" + version + ".img",
-                                    "initrd-" + version + ".gz", "initrd-" + version, "initramfs-" + version})
+    for (const std::string& name :
+         {"initrd.img-" + version, "initramfs-" + version + ".img", "initrd-" + version + ".img",
+          "initrd-" + version + ".gz", "initrd-" + version, "initramfs-" + version})
         if (root.is_file("/boot/" + name)) return "/boot/" + name;
     return std::nullopt;
 }
@@ -398,7 +399,8 @@ Inventory read_inventory(const sys::Root& root) {
         if (f.bytes) inv.env = std::move(f.block);
     });
     std::string cfg_text;
-    if (!inv.grubcfg.empty()) survey(inv, [&] {
+    if (!inv.grubcfg.empty())
+        survey(inv, [&] {
             cfg_text = root.read_required(inv.grubcfg, 16u << 20);
             inv.menu = grub::parse_menu(cfg_text);
         });
@@ -478,8 +480,9 @@ std::vector<std::size_t> select(const Inventory& inv, const std::string& sel) {
     if (sel == "booted") {
         if (inv.booted_entry) return {*inv.booted_entry};
         throw Error(Exit::no_input,
-                    inv.booted_kernel ? "the booted kernel " + *inv.booted_kernel + " has no entry in the menu"
-                                      : std::string("cannot tell which kernel is booted: no BOOT_IMAGE= in /proc/cmdline"),
+                    inv.booted_kernel
+                        ? "the booted kernel " + *inv.booted_kernel + " has no entry in the menu"
+                        : std::string("cannot tell which kernel is booted: no BOOT_IMAGE= in /proc/cmdline"),
                     "see 'bootsmith kernel list'");
     }
     if (sel == "newest" || sel == "previous") {
@@ -501,8 +504,9 @@ std::vector<std::size_t> select(const Inventory& inv, const std::string& sel) {
     // A GRUB id without its submenu part ("gnulinux-6.1.0-13-amd64-advanced-…").
     if (where([&](const Entry& e) { return ends_with(e.id, ">" + sel); })) return out;
     if (where([&](const Entry& e) { return e.title == sel; })) return out;
-    throw Error(Exit::usage, "'" + printable(sel) + "' matches no kernel entry",
-                "give a version, kernel path, index, title or id from 'bootsmith kernel list', or booted/newest/previous");
+    throw Error(
+        Exit::usage, "'" + printable(sel) + "' matches no kernel entry",
+        "give a version, kernel path, index, title or id from 'bootsmith kernel list', or booted/newest/previous");
 }
 
 std::size_t select_one(const Inventory& inv, const std::string& sel) {
@@ -511,8 +515,9 @@ std::size_t select_one(const Inventory& inv, const std::string& sel) {
     for (auto i : hits)
         kernels.insert(inv.entries[i].kernel.value_or(inv.entries[i].linux));
     if (kernels.size() > 1)
-        throw Error(Exit::usage, "'" + printable(sel) + "' matches entries of " + std::to_string(kernels.size()) +
-                                     " different kernels",
+        throw Error(Exit::usage,
+                    "'" + printable(sel) + "' matches entries of " + std::to_string(kernels.size()) +
+                        " different kernels",
                     "give an index or id from 'bootsmith kernel list'");
     auto score = [&](std::size_t i) {
         const Entry& e = inv.entries[i];
@@ -624,7 +629,8 @@ std::size_t entry_end(const Lines& ls, std::size_t first, const std::string& dis
                 single = !single;
             } else if (c == '"' && !single) {
                 dbl = !dbl;
-            } else if (!single && !dbl && c == '#' && (k == 0 || ls.text[i][k - 1] == ' ' || ls.text[i][k - 1] == '\t')) {
+            } else if (!single && !dbl && c == '#' &&
+                       (k == 0 || ls.text[i][k - 1] == ' ' || ls.text[i][k - 1] == '\t')) {
                 break;
             } else if (!single && !dbl && c == '{') {
                 ++depth;
@@ -700,7 +706,8 @@ std::string grubcfg_remove_entries(const std::string& cfg, const std::vector<std
     }
     std::sort(spans.rbegin(), spans.rend());
     for (const auto& [b, e] : spans)
-        ls.text.erase(ls.text.begin() + static_cast<std::ptrdiff_t>(b), ls.text.begin() + static_cast<std::ptrdiff_t>(e) + 1);
+        ls.text.erase(ls.text.begin() + static_cast<std::ptrdiff_t>(b),
+                      ls.text.begin() + static_cast<std::ptrdiff_t>(e) + 1);
     return ls.join();
 }
 
@@ -708,7 +715,8 @@ std::vector<std::string> grubcfg_entry_body(const std::string& cfg, std::size_t 
     Lines ls(cfg);
     std::size_t first = line == 0 ? ls.text.size() : line - 1;
     std::size_t end = entry_end(ls, first, display);
-    return {ls.text.begin() + static_cast<std::ptrdiff_t>(first) + 1, ls.text.begin() + static_cast<std::ptrdiff_t>(end)};
+    return {ls.text.begin() + static_cast<std::ptrdiff_t>(first) + 1,
+            ls.text.begin() + static_cast<std::ptrdiff_t>(end)};
 }
 
 std::string grubcfg_entry_text(const NewMenuEntry& e) {

@@ -303,7 +303,8 @@ std::string to_text(const Status& s, bool color) {
     if (s.grub.next_entry) row("  next:       ", choice_text(*s.grub.next_entry) + " (once)");
     row("Kernels:      ", std::to_string(s.kernels.size()) + (s.kernels.empty() ? "" : ": " + join(s.kernels, " ")));
     auto kernel_text = [](const Status::KernelChoice& c) {
-        return (c.version ? printable(*c.version) : printable(c.linux)) + "   (" + c.index + ": " + printable(c.title) + ")";
+        return (c.version ? printable(*c.version) : printable(c.linux)) + "   (" + c.index + ": " + printable(c.title) +
+               ")";
     };
     if (s.kernel.default_entry) row("  default:    ", kernel_text(*s.kernel.default_entry));
     if (s.kernel.booted_entry)

@@ -96,14 +96,15 @@ TEST(Kernel, DefaultOnDebianSwitchesGrubToSavedEntryWithConsent) {
     EXPECT_EQ(env_list(r, "boot/grub/grubenv"), "saved_entry=" + id + "\n");
     EXPECT_NE(r.file("boot/grub/grub.cfg").find("\n   set default=\"${saved_entry}\"\n"), std::string::npos);
     EXPECT_NE(r.file("etc/default/grub").find("\nGRUB_DEFAULT=saved\n"), std::string::npos);
-    EXPECT_EQ(r({"kernel", "default"}).out.rfind("1>2  Debian GNU/Linux, with Linux 6.1.0-10-amd64   (saved_entry)", 0), 0u);
+    EXPECT_EQ(r({"kernel", "default"}).out.rfind("1>2  Debian GNU/Linux, with Linux 6.1.0-10-amd64   (saved_entry)", 0),
+              0u);
     auto s = json::parse(r({"status", "--json"}).out);
     EXPECT_EQ(s["kernels"]["default"]["version"], "6.1.0-10-amd64");
     EXPECT_EQ(s["kernels"]["booted"]["version"], "6.1.0-13-amd64");
     // From now on no consent is needed: grub.cfg reads saved_entry.
     ASSERT_EQ(r({"kernel", "default", "newest"}).status, 0);
-    EXPECT_EQ(env_list(r, "boot/grub/grubenv"),
-              "saved_entry=gnulinux-advanced-" + kDebianUuid + ">gnulinux-6.1.0-13-amd64-advanced-" + kDebianUuid + "\n");
+    EXPECT_EQ(env_list(r, "boot/grub/grubenv"), "saved_entry=gnulinux-advanced-" + kDebianUuid +
+                                                    ">gnulinux-6.1.0-13-amd64-advanced-" + kDebianUuid + "\n");
     expect_one_line_error(r({"kernel", "default", "9.9"}), 2, "matches no kernel entry");
 }
 
@@ -131,15 +132,19 @@ TEST(Kernel, DefaultAndNextOnFedoraWriteBlsIds) {
 
 TEST(Kernel, ArgsAllReachEntriesAndFutureKernels) {
     Root r("fedora-bls-uefi");
-    ASSERT_EQ(r({"kernel", "args", "--kernel", "ALL", "--add", "console=ttyS0,115200 rhgb=0", "--remove", "quiet"}).status, 0);
+    ASSERT_EQ(
+        r({"kernel", "args", "--kernel", "ALL", "--add", "console=ttyS0,115200 rhgb=0", "--remove", "quiet"}).status,
+        0);
     for (const char* v : {"6.11.9-101.fc39.x86_64", "6.11.9-100.fc39.x86_64", "0-rescue"}) {
         std::string e = r.file(kFedoraEntries + kMid + "-" + v + ".conf");
         EXPECT_NE(e.find("\noptions root=UUID=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d ro rhgb=0 console=ttyS0,115200\n"),
                   std::string::npos)
             << e;
     }
-    EXPECT_EQ(r.file("etc/kernel/cmdline"), "root=UUID=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d ro rhgb=0 console=ttyS0,115200\n");
-    EXPECT_NE(r.file("etc/default/grub").find("\nGRUB_CMDLINE_LINUX=\"rhgb=0 console=ttyS0,115200\"\n"), std::string::npos);
+    EXPECT_EQ(r.file("etc/kernel/cmdline"),
+              "root=UUID=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d ro rhgb=0 console=ttyS0,115200\n");
+    EXPECT_NE(r.file("etc/default/grub").find("\nGRUB_CMDLINE_LINUX=\"rhgb=0 console=ttyS0,115200\"\n"),
+              std::string::npos);
     auto show = r({"kernel", "args"});
     EXPECT_NE(show.out.find("console=ttyS0,115200"), std::string::npos);
 
@@ -192,7 +197,8 @@ TEST(Kernel, AddAndRemoveOnBls) {
     EXPECT_EQ(j["default"]["position"], 0);
     EXPECT_EQ(j["saved_entry"], kMid + "-6.12.4-200.fc39.x86_64");
     // Adding it twice is refused.
-    expect_one_line_error(r({"kernel", "add", "--kernel", "/boot/vmlinuz-6.12.4-200.fc39.x86_64"}), 1, "already exists");
+    expect_one_line_error(r({"kernel", "add", "--kernel", "/boot/vmlinuz-6.12.4-200.fc39.x86_64"}), 1,
+                          "already exists");
 
     // Removing the default unsets saved_entry; the booted kernel's entry needs --force.
     ASSERT_EQ(r({"kernel", "remove", "6.12.4-200.fc39.x86_64"}).status, 0);
@@ -206,7 +212,8 @@ TEST(Kernel, AddAndRemoveOnGrubCfg) {
     Root d("debian12-uefi");
     write_file(d.root / "boot/vmlinuz-6.1.0-18-amd64", "kernel");
     write_file(d.root / "boot/initrd.img-6.1.0-18-amd64", "initrd");
-    auto a = d({"kernel", "add", "--kernel", "/boot/vmlinuz-6.1.0-18-amd64", "--title", "Test kernel", "--copy-default"});
+    auto a =
+        d({"kernel", "add", "--kernel", "/boot/vmlinuz-6.1.0-18-amd64", "--title", "Test kernel", "--copy-default"});
     ASSERT_EQ(a.status, 0) << a.err;
     EXPECT_NE(a.err.find("next update-grub replaces this entry"), std::string::npos);
     auto j = json::parse(d({"kernel", "list", "--json"}).out);
@@ -218,7 +225,8 @@ TEST(Kernel, AddAndRemoveOnGrubCfg) {
         EXPECT_EQ(run({(d.root / "boot/grub/grub.cfg").string()}, {}, "/usr/bin/grub-script-check").status, 0);
     }
     ASSERT_EQ(d({"kernel", "remove", "bootsmith-6.1.0-18-amd64"}).status, 0);
-    EXPECT_EQ(d.file("boot/grub/grub.cfg"), read_file(bootsmith::test::fixtures() / "debian12-uefi/boot/grub/grub.cfg"));
+    EXPECT_EQ(d.file("boot/grub/grub.cfg"),
+              read_file(bootsmith::test::fixtures() / "debian12-uefi/boot/grub/grub.cfg"));
     expect_one_line_error(d({"kernel", "remove", "6.1.0-13-amd64"}), 1, "--force");
 }
 
@@ -247,7 +255,8 @@ TEST(Kernel, GrubbyKeptGrubCfgOfCentos7) {
     // A new kernel: an entry at the top with the default entry's set-up lines.
     write_file(c.root / "boot/vmlinuz-3.10.0-1160.120.1.el7.x86_64", "kernel");
     write_file(c.root / "boot/initramfs-3.10.0-1160.120.1.el7.x86_64.img", "initrd");
-    ASSERT_EQ(c({"kernel", "add", "--kernel", "/boot/vmlinuz-3.10.0-1160.120.1.el7.x86_64", "--copy-default"}).status, 0);
+    ASSERT_EQ(c({"kernel", "add", "--kernel", "/boot/vmlinuz-3.10.0-1160.120.1.el7.x86_64", "--copy-default"}).status,
+              0);
     j = json::parse(c({"kernel", "list", "--json"}).out);
     EXPECT_EQ(j["entries"][0]["title"], "CentOS Linux (3.10.0-1160.120.1.el7.x86_64) 7 (Core)");
     EXPECT_EQ(j["entries"][0]["linux"], "/vmlinuz-3.10.0-1160.120.1.el7.x86_64");

@@ -71,7 +71,8 @@ TEST(Inventory, Selectors) {
     auto deb = inventory_of("debian12-uefi");
     EXPECT_EQ(ids(deb, kernel::select(deb, "6.1.0-10-amd64")).size(), 2u); // normal + recovery
     auto one = kernel::select_one(deb, "6.1.0-10-amd64");
-    EXPECT_EQ(deb.entries[one].id, "gnulinux-advanced-" + kDebianUuid + ">gnulinux-6.1.0-10-amd64-advanced-" + kDebianUuid);
+    EXPECT_EQ(deb.entries[one].id,
+              "gnulinux-advanced-" + kDebianUuid + ">gnulinux-6.1.0-10-amd64-advanced-" + kDebianUuid);
     // newest: the simple entry and the advanced one boot the same kernel; the id naming the version wins.
     EXPECT_EQ(deb.entries[kernel::select_one(deb, "newest")].index, "1>0");
     EXPECT_EQ(deb.entries[kernel::select_one(deb, "previous")].index, "1>2");
@@ -97,10 +98,12 @@ TEST(Inventory, NoMenuIsNoneNotAnError) {
 }
 
 TEST(GrubCfgEdit, ReadSavedEntryOnlyTouchesLiteralDefaults) {
-    std::string cfg = "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\nelse\n   set default=\"0\"\nfi\n"
-                      "menuentry 'a' {\n\tset default=1\n}\n";
+    std::string cfg =
+        "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\nelse\n   set default=\"0\"\nfi\n"
+        "menuentry 'a' {\n\tset default=1\n}\n";
     EXPECT_EQ(kernel::grubcfg_read_saved_entry(cfg),
-              "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\nelse\n   set default=\"${saved_entry}\"\nfi\n"
+              "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\nelse\n   set "
+              "default=\"${saved_entry}\"\nfi\n"
               "menuentry 'a' {\n\tset default=1\n}\n");
 }
 

@@ -37,27 +37,27 @@ struct Kernel {
 
 /// A menu entry that boots a Linux kernel: one BLS file, or one grub.cfg menuentry.
 struct Entry {
-    std::string id;    ///< BLS id (file name without .conf), or the GRUB id path ("a>b")
+    std::string id; ///< BLS id (file name without .conf), or the GRUB id path ("a>b")
     std::string title;
-    std::string index; ///< position in the loader's menu: "0", "1>2"
+    std::string index;                  ///< position in the loader's menu: "0", "1>2"
     std::optional<std::string> version; ///< BLS `version`, else from the kernel file name
     std::string linux;                  ///< the kernel path as written in the entry
     std::optional<std::string> kernel;  ///< system path of that kernel inside the root (nullopt: unknown)
     bool kernel_exists = false;
-    std::vector<std::string> initrds; ///< as written
-    bool initrd_exists = false;       ///< every initrd is there (false when there is none)
-    std::string options;              ///< the command line as written ($kernelopts kept)
-    std::string args;                 ///< the command line GRUB passes ($kernelopts, $tuned_params expanded)
-    std::string file;                 ///< BLS: system path of the .conf; grub.cfg: the grub.cfg
-    std::size_t line = 0;             ///< grub.cfg: 1-based line of the menuentry
-    bool recovery = false;            ///< recovery/rescue entry (single-user, or a rescue kernel)
+    std::vector<std::string> initrds;   ///< as written
+    bool initrd_exists = false;         ///< every initrd is there (false when there is none)
+    std::string options;                ///< the command line as written ($kernelopts kept)
+    std::string args;                   ///< the command line GRUB passes ($kernelopts, $tuned_params expanded)
+    std::string file;                   ///< BLS: system path of the .conf; grub.cfg: the grub.cfg
+    std::size_t line = 0;               ///< grub.cfg: 1-based line of the menuentry
+    bool recovery = false;              ///< recovery/rescue entry (single-user, or a rescue kernel)
     std::optional<BootCounter> counter; ///< BLS boot counting
 };
 
 /// Everything `kernel list` shows.
 struct Inventory {
     Family family = Family::none;
-    std::string order; ///< which order the menu is in, in words
+    std::string order;        ///< which order the menu is in, in words
     std::string kernel_order; ///< which version order `newest`/`previous` use
     std::string boot_prefix;  ///< "/boot" when /boot is its own file system (menu paths are relative to it)
     std::string bls_dir;      ///< system path of the BLS directory ("" when not BLS)

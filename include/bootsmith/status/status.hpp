@@ -58,7 +58,7 @@ struct Status {
         std::string effective_source;        ///< "next_entry", "saved_entry", "set default", "first entry"
     } grub;
 
-    std::vector<std::string> kernels;  ///< versions from /boot/vmlinuz-*, newest first
+    std::vector<std::string> kernels; ///< versions from /boot/vmlinuz-*, newest first
 
     /// A kernel menu entry (see bootsmith kernel list).
     struct KernelChoice {
@@ -66,7 +66,7 @@ struct Status {
         std::optional<std::string> version;
     };
     struct KernelState {
-        std::string family;                      ///< "bls", "grub-mkconfig", "grub.cfg", "none"
+        std::string family; ///< "bls", "grub-mkconfig", "grub.cfg", "none"
         std::optional<KernelChoice> default_entry, booted_entry, next_entry;
         std::optional<std::string> booted_kernel; ///< from BOOT_IMAGE= in /proc/cmdline
     } kernel;
