@@ -63,7 +63,9 @@ time_one() {
     local prepare=()
     if [[ $* == *" args "* || $1 == args ]]; then
         cp -a "$root" "$work/template-$name"
-        prepare=(--prepare "rm -rf '$root' && cp -a '$work/template-$name' '$root'")
+        printf '#!/bin/sh\nrm -rf "%s" && cp -a "%s" "%s"\n' "$root" "$work/template-$name" "$root" >"$work/reset-$name"
+        chmod +x "$work/reset-$name"
+        prepare=(--prepare "$work/reset-$name")
     fi
     "$bootsmith" --root "$root" -q "$@" >/dev/null || { echo "kernel-vs-grubby.sh: $name failed" >&2; exit 2; }
     [[ ${#prepare[@]} -gt 0 ]] && { rm -rf "$root"; cp -a "$work/template-$name" "$root"; }
