@@ -10,6 +10,8 @@
 #include "bootsmith/text.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <ostream>
 #include <sstream>
 
@@ -61,11 +63,15 @@ Json inventory_json(const Inventory& inv) {
     Json entries = Json::array();
     for (std::size_t i = 0; i < inv.entries.size(); ++i)
         entries.push_back(entry_json(inv, i));
+    std::map<std::string, std::vector<std::size_t>> by_kernel; // kernel path → entry positions
+    for (std::size_t i = 0; i < inv.entries.size(); ++i)
+        if (inv.entries[i].kernel) by_kernel[*inv.entries[i].kernel].push_back(i);
     Json kernels = Json::array();
     for (const auto& k : inv.kernels) {
         Json used = Json::array();
-        for (std::size_t i = 0; i < inv.entries.size(); ++i)
-            if (inv.entries[i].kernel == k.path) used.push_back(i);
+        if (auto it = by_kernel.find(k.path); it != by_kernel.end())
+            for (auto i : it->second)
+                used.push_back(i);
         kernels.push_back({{"version", k.version},
                            {"path", k.path},
                            {"initrd", k.initrd ? Json(*k.initrd) : Json(nullptr)},

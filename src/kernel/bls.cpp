@@ -98,10 +98,14 @@ struct GrubLine {
 };
 
 GrubLine blscfg_line(std::string_view raw) {
-    std::string buf;
-    for (char c : c_string(raw))
-        if (c != '\r') buf += c;
-    std::string_view rest = std::string_view(buf).substr(skip_blanks(buf, 0));
+    std::string_view src = c_string(raw);
+    std::string buf; // only when there is a '\r' to drop
+    if (src.find('\r') != std::string_view::npos) {
+        for (char c : src)
+            if (c != '\r') buf += c;
+        src = buf;
+    }
+    std::string_view rest = src.substr(skip_blanks(src, 0));
     GrubLine g;
     if (!rest.empty() && rest[0] == '#') {
         g.kind = GrubLine::comment;
@@ -532,9 +536,11 @@ void BlsEntry::remove(std::string_view key) {
 
 std::vector<std::string> BlsEntry::diagnostics() const {
     std::vector<std::string> out;
-    const std::string all = text();
-    if (all.size() > kGrubMaxFile)
-        out.push_back("file is " + std::to_string(all.size()) +
+    std::size_t size = 0;
+    for (const auto& l : lines_)
+        size += l.raw.size() + 1;
+    if (size > kGrubMaxFile)
+        out.push_back("file is " + std::to_string(size) +
                       " bytes, over 1 MiB: GRUB's blscfg skips it, systemd refuses lines that long");
     for (std::size_t i = 0; i < lines_.size(); ++i) {
         byte_diagnostics(lines_[i], i, out);

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <map>
+#include <unordered_map>
 #include <set>
 #include <sstream>
 
@@ -110,6 +112,57 @@ template <typename F> void survey(Inventory& inv, F&& f) {
     }
 }
 
+/// Existence checks answered from one listing per directory: 500 kernels and entries must
+/// not cost thousands of path walks. Symlinks and odd names go to the Root as usual.
+class FileIndex {
+public:
+    explicit FileIndex(const sys::Root& root) : root_(root) {}
+    bool is_file(const std::string& path) { return check(path, sys::FileInfo::Type::regular); }
+    bool is_dir(const std::string& path) { return check(path, sys::FileInfo::Type::directory); }
+    /// The names in `dir` (a normalised system path), listed once.
+    const std::unordered_map<std::string, sys::FileInfo::Type>& names(const std::string& dir) {
+        auto at = dirs_.find(dir);
+        if (at == dirs_.end()) {
+            std::unordered_map<std::string, sys::FileInfo::Type> found;
+            for (auto& e : root_.list(dir))
+                found.emplace(std::move(e.name), e.type);
+            at = dirs_.emplace(dir, std::move(found)).first;
+        }
+        return at->second;
+    }
+
+private:
+    bool check(const std::string& path, sys::FileInfo::Type want) {
+        std::string p = sys::normalise(path);
+        auto slash = p.rfind('/');
+        std::string dir = slash == 0 ? std::string("/") : p.substr(0, slash), name = p.substr(slash + 1);
+        auto slow = [&] { return want == sys::FileInfo::Type::regular ? root_.is_file(p) : root_.is_dir(p); };
+        if (name.empty() || p.find("/..") != std::string::npos) return slow();
+        const std::unordered_map<std::string, sys::FileInfo::Type>* listing = nullptr;
+        try {
+            listing = &names(dir);
+        } catch (const Error&) {
+            return slow();
+        }
+        auto it = listing->find(name);
+        if (it == listing->end()) return false;
+        if (it->second == sys::FileInfo::Type::symlink || it->second == sys::FileInfo::Type::other) return slow();
+        return it->second == want;
+    }
+
+    const sys::Root& root_;
+    std::map<std::string, std::unordered_map<std::string, sys::FileInfo::Type>> dirs_;
+};
+
+std::optional<std::string> initrd_for(const std::function<bool(const std::string&)>& is_file,
+                                      const std::string& version) {
+    for (const std::string& name :
+         {"initrd.img-" + version, "initramfs-" + version + ".img", "initrd-" + version + ".img",
+          "initrd-" + version + ".gz", "initrd-" + version, "initramfs-" + version})
+        if (is_file("/boot/" + name)) return "/boot/" + name;
+    return std::nullopt;
+}
+
 std::string find_bls_dir(const sys::Root& root) {
     for (const char* d : {"/boot/loader/entries", "/efi/loader/entries", "/boot/efi/loader/entries"})
         if (root.is_dir(d))
@@ -127,32 +180,36 @@ std::string in_root(const std::string& fs_root, const std::string& path) {
     return sys::normalise(p);
 }
 
-void read_kernels(Inventory& inv, const sys::Root& root) {
+void read_kernels(Inventory& inv, const sys::Root& root, FileIndex& files) {
     if (!root.is_dir("/boot")) return;
-    for (const auto& d : root.list("/boot")) {
-        auto v = version_of_kernel(d.name);
-        if (!v || skipped_kernel_name(d.name)) continue;
-        std::string path = "/boot/" + d.name;
-        if (!root.is_file(path)) continue;
+    for (const auto& [name, type] : files.names("/boot")) {
+        auto v = version_of_kernel(name);
+        if (!v || skipped_kernel_name(name)) continue;
+        std::string path = "/boot/" + name;
+        if (!files.is_file(path)) continue;
         Kernel k;
         k.version = *v;
         k.path = path;
-        k.initrd = find_initrd(root, *v);
-        if (root.is_file("/boot/config-" + *v)) k.config = "/boot/config-" + *v;
+        k.initrd = initrd_for([&](const std::string& p) { return files.is_file(p); }, *v);
+        if (files.is_file("/boot/config-" + *v)) k.config = "/boot/config-" + *v;
         for (const char* m : {"/lib/modules/", "/usr/lib/modules/"})
-            if (!k.modules && root.is_dir(m + *v)) k.modules = m + *v;
+            if (!k.modules && files.is_dir(m + *v)) k.modules = m + *v;
         k.rescue = v->starts_with("0-rescue");
         inv.kernels.push_back(std::move(k));
     }
 }
 
-void read_bls_entries(Inventory& inv, const sys::Root& root, bool grub_loader) {
+void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader) {
     std::string fs_root = inv.bls_dir.starts_with("/boot/efi/") ? "/boot/efi"
                           : inv.bls_dir.starts_with("/efi/")    ? "/efi"
                                                                 : inv.boot_prefix;
     std::vector<BlsSortKey> keys;
     std::vector<Entry> found;
-    for (const auto& d : root.list(inv.bls_dir)) {
+    auto listing = root.list(inv.bls_dir);
+    keys.reserve(listing.size());
+    found.reserve(listing.size());
+    inv.entries.reserve(listing.size());
+    for (const auto& d : listing) {
         if (!ends_with(d.name, ".conf")) continue;
         auto name = parse_bls_name(d.name);
         std::string path = inv.bls_dir + "/" + d.name;
@@ -181,12 +238,12 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, bool grub_loader) {
         if (!e.version) e.version = version_of_kernel(e.linux);
         if (!e.linux.empty()) {
             e.kernel = in_root(fs_root, e.linux);
-            e.kernel_exists = root.is_file(*e.kernel);
+            e.kernel_exists = files.is_file(*e.kernel);
         }
         e.initrds = b.initrds();
         e.initrd_exists = !e.initrds.empty();
         for (const auto& i : e.initrds)
-            if (i.find('$') == std::string::npos && !root.is_file(in_root(fs_root, i))) e.initrd_exists = false;
+            if (i.find('$') == std::string::npos && !files.is_file(in_root(fs_root, i))) e.initrd_exists = false;
         e.options = grub_loader ? b.options_grub() : b.options();
         e.args = grub_loader ? expand_vars(e.options, inv.env) : e.options;
         e.recovery = is_recovery(e.title, e.args, e.version);
@@ -201,10 +258,10 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, bool grub_loader) {
     }
 }
 
-void flatten_menu(Inventory& inv, const sys::Root& root, const std::vector<grub::MenuEntry>& entries) {
+void flatten_menu(Inventory& inv, FileIndex& files, const std::vector<grub::MenuEntry>& entries) {
     for (const auto& m : entries) {
         if (m.submenu) {
-            flatten_menu(inv, root, m.children);
+            flatten_menu(inv, files, m.children);
             continue;
         }
         if (!m.linux) continue; // chainloader, firmware setup, memtest…
@@ -215,11 +272,11 @@ void flatten_menu(Inventory& inv, const sys::Root& root, const std::vector<grub:
         e.linux = *m.linux;
         e.version = version_of_kernel(strip_device(*m.linux));
         e.kernel = in_root(inv.boot_prefix, *m.linux);
-        e.kernel_exists = root.is_file(*e.kernel);
+        e.kernel_exists = files.is_file(*e.kernel);
         e.initrds = m.initrd;
         e.initrd_exists = !m.initrd.empty();
         for (const auto& i : m.initrd)
-            if (!root.is_file(in_root(inv.boot_prefix, i))) e.initrd_exists = false;
+            if (!files.is_file(in_root(inv.boot_prefix, i))) e.initrd_exists = false;
         e.options = m.linux_args.value_or("");
         e.args = e.options;
         e.file = inv.grubcfg;
@@ -389,6 +446,7 @@ std::optional<std::string> find_initrd(const sys::Root& root, const std::string&
 
 Inventory read_inventory(const sys::Root& root) {
     Inventory inv;
+    FileIndex files(root);
     for (const auto& m : disk::read_mounts(root))
         if (m.mount_point == "/boot") inv.boot_prefix = "/boot";
     survey(inv, [&] { inv.bls_dir = find_bls_dir(root); });
@@ -410,7 +468,7 @@ Inventory read_inventory(const sys::Root& root) {
         bool grub_loader = inv.menu.has_value();
         inv.order = grub_loader ? "GRUB blscfg: file names by rpm version comparison, newest first"
                                 : "Boot Loader Specification: sort-key, machine-id, version (systemd-boot)";
-        survey(inv, [&] { read_bls_entries(inv, root, grub_loader); });
+        survey(inv, [&] { read_bls_entries(inv, root, files, grub_loader); });
     } else if (inv.menu) {
         // Debian and Ubuntu regenerate grub.cfg at every kernel install (zz-update-grub);
         // RHEL/CentOS 7 generate it once and let grubby edit it in place from then on.
@@ -418,10 +476,10 @@ Inventory read_inventory(const sys::Root& root) {
         bool regenerated = root.exists("/etc/kernel/postinst.d/zz-update-grub") || debian_like(root);
         inv.family = generated && regenerated ? Family::grub_generated : Family::grub_manual;
         inv.order = "grub.cfg menu order";
-        flatten_menu(inv, root, inv.menu->entries);
+        flatten_menu(inv, files, inv.menu->entries);
     }
 
-    survey(inv, [&] { read_kernels(inv, root); });
+    survey(inv, [&] { read_kernels(inv, root, files); });
     // The order the system's own tools put kernels in: blscfg and RHEL's grub2-mkconfig
     // (rpm-sort) compare like rpm, Debian 12's grub-mkconfig like dpkg, upstream's sort -V.
     std::function<int(std::string_view, std::string_view)> cmp = upstream_kernel_compare;

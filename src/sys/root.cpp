@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <deque>
+#include <utility>
 
 namespace bootsmith::sys {
 
@@ -62,6 +63,14 @@ public:
     explicit Fd(int fd) : fd_(fd) {}
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
+    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        if (this != &o) {
+            if (fd_ >= 0) ::close(fd_);
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
     ~Fd() {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -101,6 +110,11 @@ void fsync_dir(const fs::path& dir, const std::string& what) {
 } // namespace
 
 std::string normalise(std::string_view path) {
+    // Already normal (the common case): "/a/b" without "//", "/./", "/." or a trailing '/'.
+    bool normal = path.size() > 1 && path.front() == '/' && path.back() != '/' &&
+                  path.find("//") == std::string_view::npos && path.find("/./") == std::string_view::npos &&
+                  !path.ends_with("/.");
+    if (normal) return std::string(path);
     std::string out;
     for (const auto& c : split(path)) {
         out += '/';
@@ -185,12 +199,45 @@ std::string Root::display(std::string_view path) const {
 }
 
 fs::path Root::resolve(std::string_view path, bool follow_last) const {
-    std::deque<std::string> todo;
-    for (auto& c : split(path))
-        todo.push_back(std::move(c));
+    std::vector<std::string> comps = split(path);
+    std::string base = host_.native() == "/" ? std::string() : host_.native();
+    bool plain = comps.size() >= 2 && std::find(comps.begin(), comps.end(), "..") == comps.end();
+    if (!plain) return fs::path(walk(std::move(comps), follow_last, path, base, nullptr));
+    // The parent directory is resolved once and remembered; only the last component is walked.
+    std::string parent;
+    for (std::size_t i = 0; i + 1 < comps.size(); ++i)
+        parent += (i ? "/" : "") + comps[i];
+    auto it = dirs_.find(parent);
+    if (it == dirs_.end()) {
+        bool missing = false;
+        std::string host = walk({comps.begin(), comps.end() - 1}, true, path, base, &missing);
+        if (missing) return fs::path(walk(std::move(comps), follow_last, path, base, nullptr));
+        it = dirs_.emplace(parent, host).first;
+    }
+    return fs::path(walk({comps.back()}, follow_last, path, it->second, nullptr));
+}
+
+std::string Root::resolved_parent(std::string_view path) const {
+    auto slash = path.rfind('/');
+    if (slash == std::string_view::npos || slash + 1 == path.size()) return {};
+    std::string_view name = path.substr(slash + 1);
+    if (name == "." || name == "..") return {};
+    std::vector<std::string> dir = split(path.substr(0, slash));
+    if (dir.empty() || std::find(dir.begin(), dir.end(), "..") != dir.end()) return {};
+    std::string key;
+    for (std::size_t i = 0; i < dir.size(); ++i)
+        key += (i ? "/" : "") + dir[i];
+    auto it = dirs_.find(key);
+    return it == dirs_.end() ? std::string() : it->second + "/" + std::string(name);
+}
+
+std::string Root::walk(std::vector<std::string> components, bool follow_last, std::string_view path, std::string here,
+                       bool* missing_out) const {
+    std::deque<std::string> todo(std::make_move_iterator(components.begin()),
+                                 std::make_move_iterator(components.end()));
     // `done` holds the resolved components; `here` the host path they spell, kept in step.
-    std::vector<std::string> done;
-    std::string here = host_.native() == "/" ? std::string() : host_.native();
+    const std::string base = host_.native() == "/" ? std::string() : host_.native();
+    std::vector<std::string> done = split(std::string_view(here).substr(base.size()));
     int hops = 0;
     bool missing = false;
 
@@ -238,7 +285,7 @@ fs::path Root::resolve(std::string_view path, bool follow_last) const {
             target.resize(static_cast<std::size_t>(n));
             if (!target.empty() && target.front() == '/') { // absolute: relative to the root
                 done.clear();
-                here = host_.native() == "/" ? std::string() : host_.native();
+                here = base;
             }
             auto parts = split(target);
             todo.insert(todo.begin(), parts.begin(), parts.end());
@@ -246,7 +293,8 @@ fs::path Root::resolve(std::string_view path, bool follow_last) const {
         }
         push(std::move(c));
     }
-    return here.empty() ? fs::path("/") : fs::path(here);
+    if (missing_out != nullptr) *missing_out = missing;
+    return here.empty() ? std::string("/") : here;
 }
 
 std::optional<FileInfo> Root::stat(std::string_view path) const {
@@ -280,9 +328,19 @@ bool Root::is_file(std::string_view path) const {
 }
 
 std::optional<std::string> Root::read(std::string_view path, std::size_t max_size) const {
-    fs::path p = resolve(path, true);
     // O_NONBLOCK: a FIFO planted where a file should be must not hang us.
-    Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    Fd fd(-1);
+    // Fast path: in a directory already resolved, a last component that is not a symlink
+    // (O_NOFOLLOW) cannot leave the root; a symlink takes the full walk.
+    if (std::string fast = resolved_parent(path); !fast.empty()) {
+        fd = Fd(::open(fast.c_str(), kFlags | O_NOFOLLOW));
+        if (fd.get() < 0 && errno != ELOOP) {
+            if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+            throw errno_error(errno, display(path), "open");
+        }
+    }
+    if (fd.get() < 0) fd = Fd(::open(resolve(path, true).c_str(), kFlags));
     if (fd.get() < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
         throw errno_error(errno, display(path), "open");
@@ -310,6 +368,8 @@ std::optional<std::string> Root::read(std::string_view path, std::size_t max_siz
         }
         if (n == 0) break;
         got += static_cast<std::size_t>(n);
+        // A regular file read up to the size fstat gave is whole: no extra read for EOF.
+        if (st.st_size > 0 && got == static_cast<std::size_t>(st.st_size)) break;
     }
     out.resize(got);
     return out;
@@ -366,6 +426,7 @@ ReadFile Root::open_read(std::string_view path) const {
 }
 
 void Root::make_dirs(std::string_view path, mode_t mode) const {
+    forget_dirs();
     fs::path target = resolve(path, true);
     // Create each missing component below the root; resolve() has already made sure the
     // whole path lies inside it.
@@ -389,6 +450,7 @@ void Root::make_dirs(std::string_view path, mode_t mode) const {
 }
 
 bool Root::create_dir(std::string_view path, mode_t mode) const {
+    forget_dirs();
     std::string p = normalise(path);
     std::string parent = p.substr(0, p.rfind('/'));
     make_dirs(parent.empty() ? "/" : parent);
@@ -403,6 +465,7 @@ bool Root::create_dir(std::string_view path, mode_t mode) const {
 }
 
 void Root::replace(std::string_view path, std::string_view content, const WriteOptions& opts) const {
+    forget_dirs();
     const std::string what = display(path);
     fs::path target = resolve(path, true); // a symlink is followed: its target is replaced
     fs::path dir = target.parent_path();
@@ -442,6 +505,7 @@ void Root::replace(std::string_view path, std::string_view content, const WriteO
 }
 
 void Root::remove(std::string_view path) const {
+    forget_dirs();
     const std::string what = display(path);
     fs::path target = resolve(path, false);
     struct stat st {};

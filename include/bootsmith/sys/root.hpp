@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace bootsmith::sys {
@@ -117,8 +118,18 @@ public:
     static void set_op_hook(OpHook hook);
 
 private:
+    /// The resolution loop: takes components from `todo`, starting at host path `here`.
+    std::string walk(std::vector<std::string> todo, bool follow_last, std::string_view path, std::string here,
+                     bool* missing) const;
+    void forget_dirs() const { dirs_.clear(); }
+    /// Host path of `path` when its directory is already resolved ("" otherwise).
+    std::string resolved_parent(std::string_view path) const;
+
     std::filesystem::path given_;
     std::filesystem::path host_;
+    /// Directories already resolved ("boot/loader/entries" → host path): reading 500 BLS
+    /// entries must not walk /boot 500 times. Dropped by every change made through this Root.
+    mutable std::unordered_map<std::string, std::string> dirs_;
 };
 
 /// Joins a system path into normalised absolute form: "boot//grub/" → "/boot/grub".
