@@ -24,17 +24,13 @@ const fs::path kRepo = fs::path(__FILE__).parent_path().parent_path().parent_pat
 const std::string kMid = "4a1f9c3e7b2d4e6f8a0b1c2d3e4f5a6b";
 const std::string kRootArg = "UUID=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 
-struct Root {
-    TempDir dir;
-    fs::path root;
-    explicit Root(const std::string& name) : root(dir / name) {
-        bootsmith::test::copy_tree(bootsmith::test::fixtures() / name, root);
-    }
+/// A fixture copy on which `bootsmith --root ROOT grubby ARGS…` runs.
+struct Root : bootsmith::test::FixtureCopy {
+    using FixtureCopy::FixtureCopy;
     bootsmith::test::RunResult operator()(std::vector<std::string> args) const {
-        args.insert(args.begin(), {"--root", root.string(), "grubby"});
-        return run(args);
+        args.insert(args.begin(), "grubby");
+        return FixtureCopy::operator()(std::move(args));
     }
-    std::string file(const std::string& rel) const { return read_file(root / rel); }
 };
 
 std::string env_of(const fs::path& file) {

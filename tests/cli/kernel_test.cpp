@@ -24,18 +24,7 @@ const std::string kDebianUuid = "2d6a4b8e-1f3c-4e5a-9b7d-0c1e2f3a4b5c";
 const std::string kMid = "4a1f9c3e7b2d4e6f8a0b1c2d3e4f5a6b";
 const std::string kFedoraEntries = "boot/loader/entries/";
 
-struct Root {
-    TempDir dir;
-    fs::path root;
-    explicit Root(const std::string& name) : root(dir / name) {
-        bootsmith::test::copy_tree(bootsmith::test::fixtures() / name, root);
-    }
-    bootsmith::test::RunResult operator()(std::vector<std::string> args) const {
-        args.insert(args.begin(), {"--root", root.string()});
-        return run(args);
-    }
-    std::string file(const std::string& rel) const { return read_file(root / rel); }
-};
+using Root = bootsmith::test::FixtureCopy;
 
 /// grubenv as the real grub-editenv lists it (bootsmith's own reader when it is absent).
 std::string env_list(const Root& r, const std::string& rel) {

@@ -85,4 +85,17 @@ int as_unprivileged(const std::function<int()>& f);
 /// Number of lines in `s` (a final line without '\n' counts).
 std::size_t line_count(const std::string& s);
 
+/// A temporary copy of a fixture root (build/fixtures/NAME), and bootsmith run on it.
+struct FixtureCopy {
+    TempDir dir;
+    std::filesystem::path root;
+    explicit FixtureCopy(const std::string& name) : root(dir / name) { copy_tree(fixtures() / name, root); }
+    /// `bootsmith --root ROOT ARGS…`
+    RunResult operator()(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--root", root.string()});
+        return run(args);
+    }
+    std::string file(const std::string& rel) const { return read_file(root / rel); }
+};
+
 } // namespace bootsmith::test
