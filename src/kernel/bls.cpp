@@ -252,72 +252,6 @@ void repeat_diagnostics(const std::vector<BlsEntry::Line>& lines, std::vector<st
     }
 }
 
-// ---- kernel command lines -----------------------------------------------------------------------
-
-/// The parameter name of a command line word: without a leading quote, up to '=' (or, for a
-/// bare quoted word, without its closing quote).
-std::string_view param_name(std::string_view word) {
-    const bool quoted_word = !word.empty() && word[0] == '"';
-    if (quoted_word) word.remove_prefix(1);
-    const auto eq = word.find('=');
-    if (eq != std::string_view::npos) return word.substr(0, eq);
-    if (quoted_word && !word.empty() && word.back() == '"') word.remove_suffix(1);
-    return word;
-}
-
-bool has_value(std::string_view word) {
-    return word.find('=') != std::string_view::npos;
-}
-/// `$kernelopts`, `$tuned_params`: GRUB variables, matched only as exact words.
-bool is_variable(std::string_view word) {
-    return !word.empty() && word[0] == '$';
-}
-
-/// True for `key` and `key=…` (never for a `$var` word).
-bool has_param(std::string_view word, std::string_view name) {
-    return !is_variable(word) && param_name(word) == name;
-}
-
-/// Removes every word for which `pred` holds.
-void erase_words(std::vector<std::string>& words, const std::function<bool(const std::string&)>& pred) {
-    std::erase_if(words, pred);
-}
-
-/// A word whose opening '"' is never closed: the kernel reads the rest of the line into it.
-bool unterminated(std::string_view word) {
-    return std::count(word.begin(), word.end(), '"') % 2 != 0;
-}
-
-/// Appends `word`, but before a last word with an unterminated quote (which would swallow it).
-void append_word(std::vector<std::string>& words, const std::string& word) {
-    const bool open_last = !words.empty() && unterminated(words.back());
-    words.insert(open_last ? words.end() - 1 : words.end(), word);
-}
-
-/// Puts `with` in place of the first word matching `pred` and drops the other matches;
-/// appends `with` when none matches.
-void put_word(std::vector<std::string>& words, const std::string& with,
-              const std::function<bool(const std::string&)>& pred) {
-    std::vector<std::string> out;
-    bool placed = false;
-    for (auto& w : words) {
-        if (!pred(w))
-            out.push_back(std::move(w));
-        else if (!placed)
-            out.push_back(with), placed = true;
-    }
-    if (!placed) append_word(out, with);
-    words = std::move(out);
-}
-
-std::vector<std::string> words_of(const std::vector<std::string>& args) {
-    std::vector<std::string> out;
-    for (const auto& a : args)
-        for (auto& w : split_cmdline(a))
-            out.push_back(std::move(w));
-    return out;
-}
-
 // ---- orders -----------------------------------------------------------------------------------------
 
 /// Stable merge sort of 0…n-1 by `before`; safe (no out-of-range access, terminates) even when
@@ -550,50 +484,6 @@ std::vector<std::string> BlsEntry::diagnostics() const {
     repeat_diagnostics(lines_, out);
     if (!get("linux") && !get("efi") && !get("uki"))
         out.push_back("no `linux`, `efi` or `uki` key: not bootable (GRUB's blscfg skips the entry)");
-    return out;
-}
-
-// ---- kernel command lines ---------------------------------------------------------------------------
-
-std::vector<std::string> split_cmdline(std::string_view cmdline) {
-    std::vector<std::string> words;
-    std::size_t i = 0;
-    while (i < cmdline.size()) {
-        while (i < cmdline.size() && is_space(cmdline[i]))
-            ++i;
-        if (i == cmdline.size()) break;
-        const std::size_t start = i;
-        bool in_quote = false;
-        for (; i < cmdline.size() && (in_quote || !is_space(cmdline[i])); ++i)
-            if (cmdline[i] == '"') in_quote = !in_quote;
-        words.emplace_back(cmdline.substr(start, i - start));
-    }
-    return words;
-}
-
-std::string edit_cmdline(std::string_view cmdline, const std::vector<std::string>& add,
-                         const std::vector<std::string>& remove) {
-    std::vector<std::string> words = split_cmdline(cmdline);
-    for (const auto& r : words_of(remove)) {
-        if (has_value(r) || is_variable(r))
-            erase_words(words, [&](const std::string& w) { return w == r; });
-        else
-            erase_words(words, [&](const std::string& w) { return has_param(w, r); });
-    }
-    for (auto a : words_of(add)) {
-        if (unterminated(a)) a += '"'; // an added word never swallows what follows
-        if (has_value(a) && !is_variable(a)) {
-            const std::string name(param_name(a));
-            put_word(words, a, [&](const std::string& w) { return has_param(w, name); });
-        } else {
-            put_word(words, a, [&](const std::string& w) { return w == a; });
-        }
-    }
-    std::string out;
-    for (const auto& w : words) {
-        if (!out.empty()) out += ' ';
-        out += w;
-    }
     return out;
 }
 

@@ -132,22 +132,6 @@ private:
     bool final_newline_ = true;
 };
 
-// --- Kernel command lines -------------------------------------------------------------------
-
-/// Splits a command line into words as the kernel does (ASCII whitespace separates; double
-/// quotes group, so `foo="a b"` is one word). Words are returned as written, quotes included.
-std::vector<std::string> split_cmdline(std::string_view cmdline);
-/// Removes each word of `remove` (`key` removes `key` and `key=…`; `key=value` removes only
-/// that exact word), then adds each word of `add` (a `key=value` replaces every `key`/`key=…`
-/// already present, in the place of the first; a bare word already present is kept once, at
-/// its first place). Elements of `add`/`remove` may hold several words. A word's key is what
-/// comes before '=' (a leading '"' ignored). New words go at the end, but before a last word
-/// whose quote is never closed (the kernel reads the rest of the line into it); an added word
-/// with an unclosed quote gets its closing '"'. Words are joined with single spaces; `$var`
-/// words (GRUB variables such as `$kernelopts`) are kept as they are and matched only whole.
-std::string edit_cmdline(std::string_view cmdline, const std::vector<std::string>& add,
-                         const std::vector<std::string>& remove);
-
 // --- Orders -------------------------------------------------------------------------
 
 /// The things an order needs to know about an entry.
