@@ -219,6 +219,29 @@ TEST(Kernel, AddAndRemoveOnGrubCfg) {
     expect_one_line_error(d({"kernel", "remove", "6.1.0-13-amd64"}), 1, "--force");
 }
 
+TEST(Kernel, AddMakeDefaultOnDebianSavesTheNewId) {
+    Root d("debian12-uefi");
+    write_file(d.root / "boot/vmlinuz-6.1.0-18-amd64", "kernel");
+    write_file(d.root / "boot/initrd.img-6.1.0-18-amd64", "initrd");
+    auto before = snapshot(d.root);
+    expect_one_line_error(d({"kernel", "add", "--kernel", "/boot/vmlinuz-6.1.0-18-amd64", "--make-default"}), 1,
+                          "--yes");
+    EXPECT_EQ(tree_diff(before, snapshot(d.root)), "");
+    ASSERT_EQ(
+        d({"--yes", "kernel", "add", "--kernel", "/boot/vmlinuz-6.1.0-18-amd64", "--copy-default", "--make-default"})
+            .status,
+        0);
+    EXPECT_EQ(env_list(d, "boot/grub/grubenv"), "saved_entry=bootsmith-6.1.0-18-amd64\n");
+    std::string cfg = d.file("boot/grub/grub.cfg");
+    EXPECT_NE(cfg.find("menuentry 'Debian GNU/Linux, with Linux 6.1.0-18-amd64'"), std::string::npos);
+    EXPECT_NE(cfg.find("\n   set default=\"${saved_entry}\"\n"), std::string::npos);
+    EXPECT_NE(d.file("etc/default/grub").find("\nGRUB_DEFAULT=saved\n"), std::string::npos);
+    auto j = json::parse(d({"kernel", "list", "--json"}).out);
+    EXPECT_EQ(j["default"]["position"], 0);
+    EXPECT_EQ(j["entries"][0]["id"], "bootsmith-6.1.0-18-amd64");
+    EXPECT_EQ(j["default"]["source"], "saved_entry");
+}
+
 TEST(Kernel, GrubbyKeptGrubCfgOfCentos7) {
     Root c("centos7-bios");
     auto j = json::parse(c({"kernel", "list", "--json"}).out);
