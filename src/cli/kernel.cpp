@@ -56,6 +56,10 @@ Json entry_json(const Inventory& inv, std::size_t i) {
                              {"bad", e.counter->left == 0}};
     else
         j["boot_counter"] = nullptr;
+    Json keys = Json::array();
+    for (const auto& [k, v] : e.keys)
+        keys.push_back({{"key", k}, {"value", v}});
+    j["keys"] = keys;
     return j;
 }
 
@@ -100,6 +104,7 @@ Json inventory_json(const Inventory& inv) {
           {"cmdline", inv.cmdline}}},
         {"entries", entries},
         {"kernels", kernels},
+        {"microcode", inv.microcode},
         {"problems", inv.problems}};
 }
 
@@ -156,6 +161,12 @@ int list_run(Context& ctx, const po::variables_map&) {
           << (inv.booted_entry ? "  (entry " + inv.entries[*inv.booted_entry].index + ")" : std::string("  (no entry)"))
           << "\n";
     o << "Installed kernels (newest first, " << inv.kernel_order << "):\n";
+    if (!inv.microcode.empty()) {
+        o << "  microcode:";
+        for (const auto& m : inv.microcode)
+            o << " " << printable(m);
+        o << "\n";
+    }
     for (const auto& k : inv.kernels) {
         bool has_entry =
             std::any_of(inv.entries.begin(), inv.entries.end(), [&](const Entry& e) { return e.kernel == k.path; });

@@ -182,6 +182,10 @@ std::string in_root(const std::string& fs_root, const std::string& path) {
 
 void read_kernels(Inventory& inv, const sys::Root& root, FileIndex& files) {
     if (!root.is_dir("/boot")) return;
+    // Early microcode images, in the order grub-mkconfig puts them before the initrd.
+    for (const char* name :
+         {"intel-uc.img", "intel-ucode.img", "amd-uc.img", "amd-ucode.img", "early_ucode.cpio", "microcode.cpio"})
+        if (files.is_file(std::string("/boot/") + name)) inv.microcode.push_back(std::string("/boot/") + name);
     for (const auto& [name, type] : files.names("/boot")) {
         auto v = version_of_kernel(name);
         if (!v || skipped_kernel_name(name)) continue;
@@ -247,6 +251,8 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, b
         e.options = grub_loader ? b.options_grub() : b.options();
         e.args = grub_loader ? expand_vars(e.options, inv.env) : e.options;
         e.recovery = is_recovery(e.title, e.args, e.version);
+        for (const auto& l : b.lines())
+            if (!l.key.empty() && !l.comment) e.keys.emplace_back(l.key, l.value);
         keys.push_back(
             {*name, b.get("sort-key").value_or(""), b.get("machine-id").value_or(""), b.get("version").value_or("")});
         found.push_back(std::move(e));

@@ -60,6 +60,8 @@ TEST(Kernel, ListEveryFamily) {
     EXPECT_EQ(j["entries"][0]["id"], kMid + "-6.11.9-101.fc39.x86_64");
     EXPECT_EQ(j["entries"][0]["args"], "root=UUID=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d ro rhgb quiet");
     EXPECT_EQ(j["kernels"].size(), 3u);
+    EXPECT_EQ(j["entries"][0]["keys"][5], json({{"key", "grub_users"}, {"value", "$grub_users"}}));
+    EXPECT_EQ(j["microcode"], json::array());
     j = json::parse(Root("debian12-uefi")({"kernel", "list", "--json"}).out);
     EXPECT_EQ(j["family"], "grub-mkconfig");
     EXPECT_EQ(j["kernel_order"], "dpkg version comparison (Debian 12 grub-mkconfig)");

@@ -52,6 +52,8 @@ struct Entry {
     std::size_t line = 0;               ///< grub.cfg: 1-based line of the menuentry
     bool recovery = false;              ///< recovery/rescue entry (single-user, or a rescue kernel)
     std::optional<BootCounter> counter; ///< BLS boot counting
+    /// BLS: every key line as written, in file order (spec keys, GRUB's extensions, unknown ones).
+    std::vector<std::pair<std::string, std::string>> keys;
 };
 
 /// Everything `kernel list` shows.
@@ -64,9 +66,10 @@ struct Inventory {
     std::string grubcfg;      ///< system path ("" when none)
     std::string grubenv;      ///< system path ("" when none)
     std::optional<grub::EnvBlock> env;
-    std::optional<grub::Menu> menu; ///< the parsed grub.cfg (grub.cfg families)
-    std::vector<Kernel> kernels;    ///< newest first
-    std::vector<Entry> entries;     ///< menu order
+    std::optional<grub::Menu> menu;     ///< the parsed grub.cfg (grub.cfg families)
+    std::vector<Kernel> kernels;        ///< newest first
+    std::vector<std::string> microcode; ///< early microcode images in /boot (intel-ucode.img, amd-ucode.img, …)
+    std::vector<Entry> entries;         ///< menu order
     std::optional<std::size_t> default_entry, next_entry, booted_entry;
     std::string default_source; ///< "saved_entry", "next_entry", "set default", "first entry", …
     std::optional<std::string> saved_entry, next_value; ///< raw grubenv values
