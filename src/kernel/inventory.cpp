@@ -55,7 +55,28 @@ bool skipped_kernel_name(std::string_view name) {
 
 /// $name and ${name} replaced by their grubenv value (unset: nothing), as blscfg expands
 /// `options` at boot; blanks collapsed to one space.
+/// The words of `s` (split at blanks), without copies.
+std::vector<std::string_view> words_in(std::string_view s) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
+            ++i;
+        std::size_t b = i;
+        while (i < s.size() && s[i] != ' ' && s[i] != '\t' && s[i] != '\n')
+            ++i;
+        if (i > b) out.push_back(s.substr(b, i - b));
+    }
+    return out;
+}
+
 std::string expand_vars(std::string_view s, const std::optional<grub::EnvBlock>& env) {
+    if (s.find('$') == std::string_view::npos) { // nothing to expand: only blanks to collapse
+        std::string plain;
+        for (auto w : words_in(s))
+            (plain += plain.empty() ? "" : " ") += w;
+        return plain;
+    }
     std::string out;
     for (std::size_t i = 0; i < s.size();) {
         if (s[i] == '$' && i + 1 < s.size()) {
@@ -86,9 +107,8 @@ std::string expand_vars(std::string_view s, const std::optional<grub::EnvBlock>&
         out += s[i++];
     }
     std::string collapsed;
-    std::istringstream in(out);
-    for (std::string w; in >> w;)
-        collapsed += (collapsed.empty() ? "" : " ") + w;
+    for (auto w : words_in(out))
+        (collapsed += collapsed.empty() ? "" : " ") += w;
     return collapsed;
 }
 
@@ -97,8 +117,7 @@ bool is_recovery(const std::string& title, const std::string& args, const std::o
         title.find("Rescue") != std::string::npos)
         return true;
     if (version && version->starts_with("0-rescue")) return true;
-    std::istringstream in(args);
-    for (std::string w; in >> w;)
+    for (auto w : words_in(args))
         if (w == "single" || w == "recovery" || w == "systemd.unit=rescue.target" || w == "emergency") return true;
     return false;
 }
