@@ -140,3 +140,19 @@ TEST(GrubCfgEdit, RemoveAndInsertEntries) {
     EXPECT_EQ(kernel::grubcfg_insert_first(cfg, text), "set timeout=5\n" + text + cfg.substr(14));
     EXPECT_EQ(kernel::grubcfg_insert_first("set a=1", text), "set a=1\n" + text);
 }
+
+TEST(Inventory, SystemdBootRootUsesTheUapiOrderAndLoaderConf) {
+    test::TempDir t;
+    std::filesystem::create_directories(t / "efi/loader/entries");
+    test::write_file(t / "efi/loader/entries/a-6.1.0-9-amd64.conf", "title A\nlinux /a/linux\n");
+    test::write_file(t / "efi/loader/entries/a-6.1.0-13-amd64.conf", "title B\nlinux /b/linux\n");
+    test::write_file(t / "efi/loader/entries/x-1.conf", "title X\nsort-key zz\nlinux /x/linux\n");
+    test::write_file(t / "efi/loader/loader.conf", "timeout 3\ndefault a-6.1.0-9-*\n");
+    auto inv = kernel::read_inventory(sys::Root(t.path()));
+    EXPECT_EQ(inv.family, kernel::Family::bls);
+    EXPECT_FALSE(inv.menu.has_value());
+    // An entry with a sort-key first, then ids by descending UAPI version.
+    EXPECT_EQ(ids(inv, {0, 1, 2}), (std::vector<std::string> {"x-1", "a-6.1.0-13-amd64", "a-6.1.0-9-amd64"}));
+    EXPECT_EQ(inv.default_entry, 2u);
+    EXPECT_EQ(inv.default_source, "loader.conf default a-6.1.0-9-*");
+}
