@@ -242,6 +242,13 @@ void expect_open_errors(const Image& img, const std::vector<BootSectorPatch>& pa
     }
 }
 
+/// Where the fixed root directory of a FAT12/16 image with 512-byte sectors starts.
+std::uint64_t fixed_root_pos(const Image& img) {
+    const std::string bs = img.peek(0, 512);
+    const auto u8 = [&](int i) { return std::uint64_t {static_cast<unsigned char>(bs[i])}; };
+    return (u8(14) + (u8(15) << 8) + u8(16) * (u8(22) + (u8(23) << 8))) * 512; // reserved + FATs
+}
+
 } // namespace
 
 TEST(FatOracle, Fat12) {
@@ -350,18 +357,13 @@ TEST(FatHostile, SizeBeyondChainAndBadFirstCluster) {
     REQUIRE_TOOLS();
     Image img;
     build(img, 12, 4096, 0, 4);
-    // Root directory entries are in the fixed region; find MixedCase.Conf's 8.3 entry.
-    std::string root;
     {
         auto f = img.file();
         auto v = img.open(f);
         ASSERT_EQ(v.type(), FatType::fat12);
     }
-    const std::string bs = img.peek(0, 512);
-    const std::uint64_t root_pos =
-        (static_cast<unsigned char>(bs[14]) + 2ull * static_cast<unsigned char>(bs[22])) * 512; // reserved + 2 FATs
-    root = img.peek(root_pos, 512 * 32);
-    const auto at = root.find("BIG     BIN");
+    const std::uint64_t root_pos = fixed_root_pos(img);
+    const auto at = img.peek(root_pos, 512 * 32).find("BIG     BIN");
     ASSERT_NE(at, std::string::npos);
     img.patch(root_pos + at + 28, le(3000000, 4)); // size much larger than its chain
     {
@@ -373,6 +375,33 @@ TEST(FatHostile, SizeBeyondChainAndBadFirstCluster) {
     auto f = img.file();
     auto v = img.open(f);
     EXPECT_NE(data_error([&] { v.read("/big.bin"); }).find("out of range"), std::string::npos);
+}
+
+// A long name whose checksum or sequence does not match its 8.3 entry is dropped: the entry
+// shows under its short name, as mtools shows it.
+TEST(FatLongNames, BrokenChainFallsBackToShortName) {
+    REQUIRE_TOOLS();
+    for (int breakage : {0, 1}) {
+        Image img;
+        build(img, 16, 16384, 0, 16);
+        const std::uint64_t root_pos = fixed_root_pos(img);
+        const auto at = img.peek(root_pos, 512 * 32).find("ALONGF~1TXT");
+        ASSERT_NE(at, std::string::npos);
+        // Piece 1's checksum, or piece 2's sequence number, inverted.
+        const std::uint64_t pos = root_pos + at - (breakage == 0 ? 32 - 13 : 64);
+        img.patch(pos, std::string(1, static_cast<char>(img.peek(pos, 1)[0] ^ 0x1F)));
+        auto f = img.file();
+        auto v = img.open(f);
+        EXPECT_EQ(v.stat("/A Long File Name With Spaces.txt"), std::nullopt);
+        auto e = v.stat("/alongf~1.txt");
+        ASSERT_TRUE(e);
+        EXPECT_EQ(e->name, "ALONGF~1.TXT");
+        EXPECT_EQ(v.read("/ALONGF~1.TXT"), "long name\n");
+        std::set<std::string> mine;
+        for (const auto& d : v.list("/"))
+            mine.insert("::/" + d.name + (d.directory ? "/" : ""));
+        EXPECT_EQ(mine, lines(img.run("mdir -b -i " + img.at() + " ::/")));
+    }
 }
 
 TEST(FatHostile, TruncatedImage) {
