@@ -660,9 +660,8 @@ int add_run(Context& ctx, const po::variables_map& vm) {
     r.args = words_of(strings_of(vm, "args"));
     r.copy_default = flag_of(vm, "copy-default");
     r.make_default = flag_of(vm, "make-default");
-    for (const auto& t : {r.title})
-        if (t.find_first_of(std::string("\n\r\0", 3)) != std::string::npos)
-            throw Error(Exit::usage, "--title must be one line");
+    if (r.title.find_first_of(std::string("\n\r\0", 3)) != std::string::npos)
+        throw Error(Exit::usage, "--title must be one line");
     return ctx.mutate([&](sys::System& s) {
         Inventory inv = kernel::read_inventory(s.root());
         if (inv.family == Family::none) require_grub(inv, s.root());
