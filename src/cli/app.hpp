@@ -166,6 +166,7 @@ Command efibootmgr_command();
 Command grub_command();
 Command grub_editenv_command();
 Command kernel_command();
+Command disk_command();
 Command grubby_command();
 Command complete_command();
 std::vector<Command> pending_groups();
