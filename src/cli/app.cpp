@@ -216,6 +216,7 @@ std::optional<sys::Lock> Context::lock() {
 bool Context::confirm(const std::string& question) {
     if (g_.yes) return true;
     if (::isatty(STDIN_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1 && !g_.json) {
+        out_ << std::flush;
         err_ << question << " [y/N] " << std::flush;
         std::string answer;
         std::getline(std::cin, answer);

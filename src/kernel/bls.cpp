@@ -93,17 +93,19 @@ bool is_key_line(const BlsEntry::Line& l) {
 /// separator, or nothing after it, ends the whole file.
 struct GrubLine {
     enum Kind { comment, stop, key_value } kind = stop;
-    std::string key;
-    std::string value;
+    std::string_view key; ///< into the line, or into the caller's scratch buffer
+    std::string_view value;
 };
 
-GrubLine blscfg_line(std::string_view raw) {
+/// `scratch` holds the line without its '\r's when it has any; the views of the result point
+/// into `raw` or `scratch`, so both must outlive it.
+GrubLine blscfg_line(std::string_view raw, std::string& scratch) {
     std::string_view src = c_string(raw);
-    std::string buf; // only when there is a '\r' to drop
     if (src.find('\r') != std::string_view::npos) {
+        scratch.clear();
         for (char c : src)
-            if (c != '\r') buf += c;
-        src = buf;
+            if (c != '\r') scratch += c;
+        src = scratch;
     }
     std::string_view rest = src.substr(skip_blanks(src, 0));
     GrubLine g;
@@ -115,20 +117,20 @@ GrubLine blscfg_line(std::string_view raw) {
     if (sep == std::string_view::npos) sep = rest.find('\t');
     if (sep == std::string_view::npos || sep + 1 == rest.size()) return g;
     g.kind = GrubLine::key_value;
-    g.key = std::string(rest.substr(0, sep));
-    g.value = std::string(rest.substr(skip_blanks(rest, sep + 1)));
+    g.key = rest.substr(0, sep);
+    g.value = rest.substr(skip_blanks(rest, sep + 1));
     return g;
 }
 
-/// The key/value lines blscfg takes from `lines`, in order, up to where it stops reading.
-std::vector<GrubLine> blscfg_read(const std::vector<BlsEntry::Line>& lines) {
-    std::vector<GrubLine> out;
+/// The value of the first `key` line blscfg takes from `lines`, up to where it stops reading.
+std::optional<std::string> blscfg_get(const std::vector<BlsEntry::Line>& lines, std::string_view key) {
+    std::string scratch;
     for (const auto& l : lines) {
-        GrubLine g = blscfg_line(l.raw);
+        GrubLine g = blscfg_line(l.raw, scratch);
         if (g.kind == GrubLine::stop) break;
-        if (g.kind == GrubLine::key_value) out.push_back(std::move(g));
+        if (g.kind == GrubLine::key_value && g.key == key) return std::string(g.value);
     }
-    return out;
+    return std::nullopt;
 }
 
 std::string trim_trailing_blanks(std::string_view s) {
@@ -169,7 +171,7 @@ std::size_t insertion_point(const std::vector<BlsEntry::Line>& lines) {
             --at;
     }
     for (std::size_t i = 0; i < at; ++i)
-        if (blscfg_line(lines[i].raw).kind == GrubLine::stop) return i;
+        if (std::string scratch; blscfg_line(lines[i].raw, scratch).kind == GrubLine::stop) return i;
     return at;
 }
 
@@ -206,7 +208,8 @@ void layout_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std:
     if (!is_key_line(l)) return;
     if (is_blank(l.raw[0]))
         out.push_back(at_line(i) + "leading blanks before " + quoted(l.key) + ": grubby-bls does not see this key");
-    const GrubLine g = blscfg_line(l.raw);
+    std::string scratch;
+    const GrubLine g = blscfg_line(l.raw, scratch);
     if (g.kind == GrubLine::key_value && g.key != l.key)
         out.push_back(at_line(i) + "GRUB's blscfg splits at the first space and reads the key " + quoted(g.key));
     if (l.value.empty())
@@ -218,8 +221,9 @@ void layout_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std:
 
 /// Where blscfg stops reading while key lines follow: everything after is lost to GRUB.
 void grub_stop_diagnostic(const std::vector<BlsEntry::Line>& lines, std::vector<std::string>& out) {
+    std::string scratch;
     for (std::size_t i = 0; i < lines.size(); ++i) {
-        const GrubLine g = blscfg_line(lines[i].raw);
+        const GrubLine g = blscfg_line(lines[i].raw, scratch);
         if (g.kind == GrubLine::comment) continue;
         if (g.kind == GrubLine::key_value) continue;
         std::size_t lost = 0;
@@ -235,7 +239,7 @@ void grub_stop_diagnostic(const std::vector<BlsEntry::Line>& lines, std::vector<
 
 /// Keys given more than once where readers pick different lines.
 void repeat_diagnostics(const std::vector<BlsEntry::Line>& lines, std::vector<std::string>& out) {
-    std::vector<std::pair<std::string, std::size_t>> first; // key → line of its first occurrence
+    std::vector<std::pair<std::string_view, std::size_t>> first; // key → line of its first occurrence
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const std::string& key = lines[i].key;
         if (key.empty()) continue;
@@ -307,9 +311,8 @@ Nvr split_nvr(std::string_view id) {
     return {head.substr(0, second), head.substr(second + 1), tail};
 }
 
-/// blscfg's bls_cmp: positive when `a` is newer.
-int blscfg_compare(std::string_view a, std::string_view b) {
-    const Nvr x = split_nvr(a), y = split_nvr(b);
+/// blscfg's bls_cmp on split ids: positive when `x` is newer.
+int nvr_compare(const Nvr& x, const Nvr& y) {
     if (int r = rpm_vercmp(x.name, y.name)) return r;
     if (int r = rpm_vercmp(x.version, y.version)) return r;
     return rpm_vercmp(x.release, y.release);
@@ -318,12 +321,16 @@ int blscfg_compare(std::string_view a, std::string_view b) {
 /// blscfg's bls_add_entry, entry by entry in `keys` order: each goes before the first listed
 /// entry it is newer than; one equal to a listed entry met on the way is dropped.
 std::vector<std::size_t> blscfg_order(const std::vector<BlsSortKey>& keys) {
+    std::vector<Nvr> nvr;
+    nvr.reserve(keys.size());
+    for (const auto& k : keys)
+        nvr.push_back(split_nvr(k.name.id));
     std::vector<std::size_t> menu;
     for (std::size_t i = 0; i < keys.size(); ++i) {
         std::size_t pos = 0;
         int rc = -1;
         for (; pos < menu.size(); ++pos) {
-            rc = blscfg_compare(keys[i].name.id, keys[menu[pos]].name.id);
+            rc = nvr_compare(nvr[i], nvr[menu[pos]]);
             if (rc >= 0) break;
         }
         if (rc == 0 && pos < menu.size()) continue; // duplicate: GRUB drops it
@@ -414,9 +421,7 @@ std::string BlsEntry::options() const {
 }
 
 std::string BlsEntry::options_grub() const {
-    for (const auto& g : blscfg_read(lines_))
-        if (g.key == "options") return g.value;
-    return {};
+    return blscfg_get(lines_, "options").value_or(std::string());
 }
 
 std::vector<std::string> BlsEntry::initrds() const {

@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <thread>
+#include <mutex>
+#include <exception>
 #include <map>
 #include <unordered_map>
 #include <set>
@@ -135,29 +138,50 @@ template <typename F> void survey(Inventory& inv, F&& f) {
 /// not cost thousands of path walks. Symlinks and odd names go to the Root as usual.
 class FileIndex {
 public:
+    /// Hashes std::string and std::string_view alike, so that lookups need no copy.
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view> {}(s); }
+    };
+    using Names = std::unordered_map<std::string, sys::FileInfo::Type, Hash, std::equal_to<>>;
+
     explicit FileIndex(const sys::Root& root) : root_(root) {}
-    bool is_file(const std::string& path) { return check(path, sys::FileInfo::Type::regular); }
-    bool is_dir(const std::string& path) { return check(path, sys::FileInfo::Type::directory); }
+    bool is_file(std::string_view path) { return check(path, sys::FileInfo::Type::regular); }
+    bool is_dir(std::string_view path) { return check(path, sys::FileInfo::Type::directory); }
     /// The names in `dir` (a normalised system path), listed once.
-    const std::unordered_map<std::string, sys::FileInfo::Type>& names(const std::string& dir) {
+    /// Thread-safe: listings are only added, and never change once made.
+    const Names& names(std::string_view dir) {
+        std::lock_guard lock(mutex_);
         auto at = dirs_.find(dir);
         if (at == dirs_.end()) {
-            std::unordered_map<std::string, sys::FileInfo::Type> found;
-            for (auto& e : root_.list(dir))
+            auto listing = root_.list(dir);
+            Names found;
+            found.reserve(listing.size());
+            for (auto& e : listing)
                 found.emplace(std::move(e.name), e.type);
-            at = dirs_.emplace(dir, std::move(found)).first;
+            at = dirs_.emplace(std::string(dir), std::move(found)).first;
         }
         return at->second;
     }
 
 private:
-    bool check(const std::string& path, sys::FileInfo::Type want) {
-        std::string p = sys::normalise(path);
+    bool check(std::string_view path, sys::FileInfo::Type want) {
+        std::string storage;
+        std::string_view p = path;
+        // Already normal (the common case) needs no copy: "/a/b", no "//", "/./", "/." or "/..".
+        if (p.size() < 2 || p.front() != '/' || p.back() == '/' || p.find("//") != std::string_view::npos ||
+            p.find("/.") != std::string_view::npos) {
+            storage = sys::normalise(path);
+            p = storage;
+        }
         auto slash = p.rfind('/');
-        std::string dir = slash == 0 ? std::string("/") : p.substr(0, slash), name = p.substr(slash + 1);
-        auto slow = [&] { return want == sys::FileInfo::Type::regular ? root_.is_file(p) : root_.is_dir(p); };
-        if (name.empty() || p.find("/..") != std::string::npos) return slow();
-        const std::unordered_map<std::string, sys::FileInfo::Type>* listing = nullptr;
+        std::string_view dir = slash == 0 ? std::string_view("/") : p.substr(0, slash), name = p.substr(slash + 1);
+        auto slow = [&] {
+            std::string full(p);
+            return want == sys::FileInfo::Type::regular ? root_.is_file(full) : root_.is_dir(full);
+        };
+        if (name.empty() || p.find("/..") != std::string_view::npos) return slow();
+        const Names* listing = nullptr;
         try {
             listing = &names(dir);
         } catch (const Error&) {
@@ -170,7 +194,8 @@ private:
     }
 
     const sys::Root& root_;
-    std::map<std::string, std::unordered_map<std::string, sys::FileInfo::Type>> dirs_;
+    std::mutex mutex_;
+    std::map<std::string, Names, std::less<>> dirs_;
 };
 
 std::optional<std::string> initrd_for(const std::function<bool(const std::string&)>& is_file,
@@ -182,11 +207,15 @@ std::optional<std::string> initrd_for(const std::function<bool(const std::string
     return std::nullopt;
 }
 
-std::string find_bls_dir(const sys::Root& root) {
+/// The BLS entry directory, and its listing (kept: 500 entries are listed once).
+std::string find_bls_dir(const sys::Root& root, std::vector<sys::DirEntry>& listing) {
     for (const char* d : {"/boot/loader/entries", "/efi/loader/entries", "/boot/efi/loader/entries"})
-        if (root.is_dir(d))
-            for (const auto& e : root.list(d))
+        if (root.is_dir(d)) {
+            listing = root.list(d);
+            for (const auto& e : listing)
                 if (ends_with(e.name, ".conf")) return d;
+        }
+    listing.clear();
     return {};
 }
 
@@ -222,61 +251,119 @@ void read_kernels(Inventory& inv, const sys::Root& root, FileIndex& files) {
     }
 }
 
-void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader) {
+/// One BLS entry file as read: its entry and sort key (none when unreadable), and what is
+/// wrong with it.
+struct LoadedEntry {
+    std::optional<Entry> entry;
+    std::optional<BlsSortKey> key;
+    std::vector<std::string> problems;
+};
+
+LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader,
+                           const std::string& fs_root, const std::string& file_name) {
+    LoadedEntry out;
+    auto name = parse_bls_name(file_name);
+    std::string path = inv.bls_dir + "/" + file_name;
+    if (!name) {
+        out.problems.push_back(root.display(path) + ": not a valid BLS entry file name; loaders may skip it");
+        return out;
+    }
+    std::optional<std::string> text;
+    try {
+        text = root.read(path, 1u << 20);
+    } catch (const Error& e) {
+        out.problems.emplace_back(e.what());
+        return out;
+    }
+    if (!text) return out;
+    BlsEntry b = BlsEntry::parse(*text);
+    for (const auto& diag : b.diagnostics())
+        out.problems.push_back(root.display(path) + ": " + diag);
+    Entry e;
+    e.id = name->id;
+    e.file = path;
+    e.counter = name->counter;
+    e.title = b.get("title").value_or(name->id);
+    e.linux = b.get("linux").value_or(b.get("efi").value_or(b.get("uki").value_or("")));
+    e.version = b.get("version");
+    if (!e.version) e.version = version_of_kernel(e.linux);
+    if (!e.linux.empty()) {
+        e.kernel = in_root(fs_root, e.linux);
+        e.kernel_exists = files.is_file(*e.kernel);
+    }
+    e.initrds = b.initrds();
+    e.initrd_exists = !e.initrds.empty();
+    for (const auto& i : e.initrds)
+        if (i.find('$') == std::string::npos && !files.is_file(in_root(fs_root, i))) e.initrd_exists = false;
+    e.options = grub_loader ? b.options_grub() : b.options();
+    e.args = grub_loader ? expand_vars(e.options, inv.env) : e.options;
+    e.recovery = is_recovery(e.title, e.args, e.version);
+    for (const auto& l : b.lines())
+        if (!l.key.empty() && !l.comment) e.keys.emplace_back(l.key, l.value);
+    out.key = BlsSortKey {*name, b.get("sort-key").value_or(""), b.get("machine-id").value_or(""),
+                          b.get("version").value_or("")};
+    out.entry = std::move(e);
+    return out;
+}
+
+/// Runs job(i) for i in [0, n): a second thread takes the first part while this one does the
+/// rest. Reading and parsing 500 BLS entries is most of a `kernel list`, and servers have
+/// more than one core. Exceptions from either side reach the caller.
+void in_two_threads(std::size_t n, std::size_t first_part, const std::function<void(std::size_t)>& job) {
+    if (n < 64) { // not worth a thread
+        for (std::size_t i = 0; i < n; ++i)
+            job(i);
+        return;
+    }
+    std::exception_ptr failed;
+    std::thread helper([&] {
+        try {
+            for (std::size_t i = 0; i < first_part; ++i)
+                job(i);
+        } catch (...) {
+            failed = std::current_exception();
+        }
+    });
+    try {
+        for (std::size_t i = first_part; i < n; ++i)
+            job(i);
+    } catch (...) {
+        helper.join();
+        throw;
+    }
+    helper.join();
+    if (failed) std::rethrow_exception(failed);
+}
+
+void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader,
+                      const std::vector<sys::DirEntry>& listing) {
     std::string fs_root = inv.bls_dir.starts_with("/boot/efi/") ? "/boot/efi"
                           : inv.bls_dir.starts_with("/efi/")    ? "/efi"
                                                                 : inv.boot_prefix;
+    std::vector<const std::string*> names;
+    for (const auto& d : listing)
+        if (ends_with(d.name, ".conf")) names.push_back(&d.name);
+    // Resolved once here, so that both threads only look the directories up.
+    (void)root.is_dir(inv.bls_dir);
+    (void)files.names(fs_root.empty() ? std::string("/") : fs_root);
+    std::vector<LoadedEntry> loaded(names.size());
+    in_two_threads(names.size(), names.size() / 2, [&](std::size_t i) {
+        loaded[i] = load_bls_entry(inv, root, files, grub_loader, fs_root, *names[i]);
+    });
+
     std::vector<BlsSortKey> keys;
     std::vector<Entry> found;
-    auto listing = root.list(inv.bls_dir);
-    keys.reserve(listing.size());
-    found.reserve(listing.size());
-    inv.entries.reserve(listing.size());
-    for (const auto& d : listing) {
-        if (!ends_with(d.name, ".conf")) continue;
-        auto name = parse_bls_name(d.name);
-        std::string path = inv.bls_dir + "/" + d.name;
-        if (!name) {
-            inv.problems.push_back(root.display(path) + ": not a valid BLS entry file name; loaders may skip it");
-            continue;
-        }
-        std::optional<std::string> text;
-        try {
-            text = root.read(path, 1u << 20);
-        } catch (const Error& e) {
-            inv.problems.emplace_back(e.what());
-            continue;
-        }
-        if (!text) continue;
-        BlsEntry b = BlsEntry::parse(*text);
-        for (const auto& diag : b.diagnostics())
-            inv.problems.push_back(root.display(path) + ": " + diag);
-        Entry e;
-        e.id = name->id;
-        e.file = path;
-        e.counter = name->counter;
-        e.title = b.get("title").value_or(name->id);
-        e.linux = b.get("linux").value_or(b.get("efi").value_or(b.get("uki").value_or("")));
-        e.version = b.get("version");
-        if (!e.version) e.version = version_of_kernel(e.linux);
-        if (!e.linux.empty()) {
-            e.kernel = in_root(fs_root, e.linux);
-            e.kernel_exists = files.is_file(*e.kernel);
-        }
-        e.initrds = b.initrds();
-        e.initrd_exists = !e.initrds.empty();
-        for (const auto& i : e.initrds)
-            if (i.find('$') == std::string::npos && !files.is_file(in_root(fs_root, i))) e.initrd_exists = false;
-        e.options = grub_loader ? b.options_grub() : b.options();
-        e.args = grub_loader ? expand_vars(e.options, inv.env) : e.options;
-        e.recovery = is_recovery(e.title, e.args, e.version);
-        for (const auto& l : b.lines())
-            if (!l.key.empty() && !l.comment) e.keys.emplace_back(l.key, l.value);
-        keys.push_back(
-            {*name, b.get("sort-key").value_or(""), b.get("machine-id").value_or(""), b.get("version").value_or("")});
-        found.push_back(std::move(e));
+    keys.reserve(loaded.size());
+    found.reserve(loaded.size());
+    for (auto& l : loaded) {
+        for (auto& p : l.problems)
+            inv.problems.push_back(std::move(p));
+        if (!l.entry) continue;
+        keys.push_back(std::move(*l.key));
+        found.push_back(std::move(*l.entry));
     }
     auto order = bls_order(keys, grub_loader ? BlsOrder::blscfg : BlsOrder::uapi);
+    inv.entries.reserve(order.size());
     for (std::size_t pos = 0; pos < order.size(); ++pos) {
         found[order[pos]].index = std::to_string(pos);
         inv.entries.push_back(std::move(found[order[pos]]));
@@ -474,7 +561,8 @@ Inventory read_inventory(const sys::Root& root) {
     FileIndex files(root);
     for (const auto& m : disk::read_mounts(root))
         if (m.mount_point == "/boot") inv.boot_prefix = "/boot";
-    survey(inv, [&] { inv.bls_dir = find_bls_dir(root); });
+    std::vector<sys::DirEntry> bls_listing;
+    survey(inv, [&] { inv.bls_dir = find_bls_dir(root, bls_listing); });
     inv.grubcfg = grub::default_grubcfg_path(root);
     inv.grubenv = grub::default_grubenv_path(root);
     survey(inv, [&] {
@@ -493,7 +581,7 @@ Inventory read_inventory(const sys::Root& root) {
         bool grub_loader = inv.menu.has_value();
         inv.order = grub_loader ? "GRUB blscfg: file names by rpm version comparison, newest first"
                                 : "Boot Loader Specification: sort-key, machine-id, version (systemd-boot)";
-        survey(inv, [&] { read_bls_entries(inv, root, files, grub_loader); });
+        survey(inv, [&] { read_bls_entries(inv, root, files, grub_loader, bls_listing); });
     } else if (inv.menu) {
         // Debian and Ubuntu regenerate grub.cfg at every kernel install (zz-update-grub);
         // RHEL/CentOS 7 generate it once and let grubby edit it in place from then on.
@@ -520,10 +608,21 @@ Inventory read_inventory(const sys::Root& root) {
         cmp = debian_kernel_compare;
         inv.kernel_order = "dpkg version comparison (Debian 12 grub-mkconfig)";
     }
-    std::stable_sort(inv.kernels.begin(), inv.kernels.end(), [&](const Kernel& a, const Kernel& b) {
+    // Sorting positions, not the Kernel records: moving those (strings, optionals) costs more
+    // than the comparisons on 500 kernels.
+    std::vector<std::size_t> pos(inv.kernels.size());
+    for (std::size_t i = 0; i < pos.size(); ++i)
+        pos[i] = i;
+    std::stable_sort(pos.begin(), pos.end(), [&](std::size_t x, std::size_t y) {
+        const Kernel &a = inv.kernels[x], &b = inv.kernels[y];
         if (a.rescue != b.rescue) return b.rescue;
         return cmp(a.version, b.version) > 0;
     });
+    std::vector<Kernel> sorted;
+    sorted.reserve(pos.size());
+    for (std::size_t i : pos)
+        sorted.push_back(std::move(inv.kernels[i]));
+    inv.kernels = std::move(sorted);
 
     survey(inv, [&] { decide_defaults(inv, root); });
     survey(inv, [&] { find_booted(inv, root); });

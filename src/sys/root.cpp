@@ -207,14 +207,14 @@ fs::path Root::resolve(std::string_view path, bool follow_last) const {
     std::string parent;
     for (std::size_t i = 0; i + 1 < comps.size(); ++i)
         parent += (i ? "/" : "") + comps[i];
-    auto it = dirs_.find(parent);
-    if (it == dirs_.end()) {
+    std::optional<std::string> host = dirs_.find(parent);
+    if (!host) {
         bool missing = false;
-        std::string host = walk({comps.begin(), comps.end() - 1}, true, path, base, &missing);
+        host = walk({comps.begin(), comps.end() - 1}, true, path, base, &missing);
         if (missing) return fs::path(walk(std::move(comps), follow_last, path, base, nullptr));
-        it = dirs_.emplace(parent, host).first;
+        dirs_.put(parent, *host);
     }
-    return fs::path(walk({comps.back()}, follow_last, path, it->second, nullptr));
+    return fs::path(walk({comps.back()}, follow_last, path, std::move(*host), nullptr));
 }
 
 std::string Root::resolved_parent(std::string_view path) const {
@@ -222,13 +222,20 @@ std::string Root::resolved_parent(std::string_view path) const {
     if (slash == std::string_view::npos || slash + 1 == path.size()) return {};
     std::string_view name = path.substr(slash + 1);
     if (name == "." || name == "..") return {};
-    std::vector<std::string> dir = split(path.substr(0, slash));
-    if (dir.empty() || std::find(dir.begin(), dir.end(), "..") != dir.end()) return {};
     std::string key;
-    for (std::size_t i = 0; i < dir.size(); ++i)
-        key += (i ? "/" : "") + dir[i];
-    auto it = dirs_.find(key);
-    return it == dirs_.end() ? std::string() : it->second + "/" + std::string(name);
+    std::string_view dir_part = path.substr(0, slash);
+    if (!dir_part.empty() && dir_part.front() == '/' && dir_part.find("//") == std::string_view::npos &&
+        dir_part.find("/.") == std::string_view::npos) {
+        key = dir_part.substr(1); // already normal: no split needed (the common case)
+    } else {
+        std::vector<std::string> dir = split(dir_part);
+        if (std::find(dir.begin(), dir.end(), "..") != dir.end()) return {};
+        for (std::size_t i = 0; i < dir.size(); ++i)
+            key += (i ? "/" : "") + dir[i];
+    }
+    if (key.empty()) return {};
+    auto host = dirs_.find(key);
+    return host ? *host + "/" + std::string(name) : std::string();
 }
 
 std::string Root::walk(std::vector<std::string> components, bool follow_last, std::string_view path, std::string here,

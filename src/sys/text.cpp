@@ -1,6 +1,8 @@
 #include "bootsmith/text.hpp"
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace bootsmith {
 
@@ -70,7 +72,23 @@ bool unhex(std::string_view text, std::string& out) {
 }
 
 bool is_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
+    // ASCII runs (nearly every byte of a config file) are checked eight bytes at a time.
+    std::size_t i = 0;
+    for (;;) {
+        while (i + 8 <= s.size()) {
+            std::uint64_t w;
+            std::memcpy(&w, s.data() + i, 8);
+            if ((w & 0x8080808080808080ull) != 0) break;
+            i += 8;
+        }
+        if (i == s.size()) return true;
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        break;
+    }
+    for (; i < s.size();) {
         std::size_t n = utf8_len(s, i);
         if (n == 0) return false;
         i += n;

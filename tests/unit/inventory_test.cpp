@@ -156,3 +156,33 @@ TEST(Inventory, SystemdBootRootUsesTheUapiOrderAndLoaderConf) {
     EXPECT_EQ(inv.default_entry, 2u);
     EXPECT_EQ(inv.default_source, "loader.conf default a-6.1.0-9-*");
 }
+
+// 200 entries take the two-thread path of the BLS reader: the result must be what one thread
+// gives, in the same order, with every problem reported once and in listing order.
+TEST(Inventory, ManyBlsEntriesReadInTwoThreadsKeepTheirOrderAndProblems) {
+    test::FixtureCopy copy("fedora-bls-uefi");
+    const std::filesystem::path dir = copy.root / "boot/loader/entries";
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        std::filesystem::remove(e.path());
+    for (int n = 1; n <= 200; ++n) {
+        std::string v =
+            "6." + std::to_string(n / 50) + "." + std::to_string(n % 50) + "-" + std::to_string(n) + ".fc39";
+        std::string text = "title Fedora (" + v + ")\nversion " + v + "\nlinux /vmlinuz-" + v + "\noptions ro\n";
+        if (n % 37 == 0) text += "title again\n"; // a problem: repeated key
+        test::write_file(dir / (kFedoraMid + "-" + v + ".conf"), text);
+    }
+    test::write_file(dir / "0 bad name.conf", "title x\nlinux /x\n"); // not a valid BLS file name
+    auto inv = kernel::read_inventory(sys::Root(copy.root));
+    ASSERT_EQ(inv.entries.size(), 200u);
+    EXPECT_EQ(inv.entries[0].id, kFedoraMid + "-6.4.0-200.fc39"); // rpm order: newest first
+    EXPECT_EQ(inv.entries[199].id, kFedoraMid + "-6.0.1-1.fc39");
+    for (std::size_t i = 0; i < inv.entries.size(); ++i)
+        EXPECT_EQ(inv.entries[i].index, std::to_string(i));
+    std::vector<std::string> repeated;
+    for (const auto& p : inv.problems)
+        if (p.find("repeated") != std::string::npos) repeated.push_back(p.substr(p.rfind('/') + 1, 40));
+    ASSERT_EQ(repeated.size(), 5u); // n = 37, 74, 111, 148, 185, in listing (byte) order
+    EXPECT_TRUE(std::is_sorted(repeated.begin(), repeated.end()));
+    EXPECT_NE(inv.problems.front().find("0 bad name.conf"), std::string::npos)
+        << inv.problems.front(); // "0 " sorts first
+}
