@@ -117,8 +117,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 
 void print_text(std::ostream& o, const DiskInfo& d) {
-    o << "Disk " << d.device << ": " << human(d.bytes) << ", " << d.bytes << " bytes, " << d.sectors()
-      << " sectors\n";
+    o << "Disk " << d.device << ": " << human(d.bytes) << ", " << d.bytes << " bytes, " << d.sectors() << " sectors\n";
     o << "Sector size: " << d.sector_size << " bytes (" << d.sector_size_source << ")\n";
     if (!d.table_type.empty()) {
         o << "Disklabel type: " << d.table_type << "\n";

@@ -154,8 +154,8 @@ std::string gpt_why(const sys::ReadFile& f, const DiskInfo& d) {
     GptHeader h = read_gpt_header(f, 1, d.sector_size, d.bytes);
     if (!h.signature) return "no GPT header at LBA 1 nor at the last LBA";
     if (h.alternate_lba >= d.sectors())
-        return "the primary header's backup LBA " + std::to_string(h.alternate_lba) + " is beyond the end of the disk (" +
-               std::to_string(d.sectors()) + " sectors): truncated?";
+        return "the primary header's backup LBA " + std::to_string(h.alternate_lba) +
+               " is beyond the end of the disk (" + std::to_string(d.sectors()) + " sectors): truncated?";
     return "neither GPT header is valid";
 }
 
@@ -428,8 +428,7 @@ std::vector<std::string> disk_devices(const sys::Root& root) {
         std::optional<std::string> size;
         try {
             size = root.read("/sys/block/" + e.name + "/size", 64);
-        } catch (const Error&) {
-        }
+        } catch (const Error&) {}
         if (size && (size->empty() || (*size)[0] == '0')) continue; // idle loop devices, empty drives
         auto st = root.stat(dev);
         if (st && (st->type == sys::FileInfo::Type::block || st->type == sys::FileInfo::Type::regular))
@@ -511,7 +510,8 @@ DiskInfo inspect_disk(const sys::Root& root, std::string_view device) {
         } else if (has_protective_entry(f.read_at(0, 512))) {
             // libblkid rejects a protective MBR whose GPT is unreadable (e.g. sized beyond the end)
             d.table_type = "PMBR";
-            add(d, Severity::error, "gpt.unreadable", what + ": protective MBR but no readable GPT (" + gpt_why(f, d) + ")");
+            add(d, Severity::error, "gpt.unreadable",
+                what + ": protective MBR but no readable GPT (" + gpt_why(f, d) + ")");
             return d;
         } else {
             d.filesystem = probe_filesystem(f.fd(), 0, d.bytes, d.sector_size);
@@ -527,7 +527,8 @@ DiskInfo inspect_disk(const sys::Root& root, std::string_view device) {
     d.table_offset = off > 0 ? static_cast<std::uint64_t>(off) : 0;
 
     if (d.table_type == "PMBR") {
-        add(d, Severity::error, "gpt.unreadable", what + ": protective MBR but no readable GPT (" + gpt_why(f, d) + ")");
+        add(d, Severity::error, "gpt.unreadable",
+            what + ": protective MBR but no readable GPT (" + gpt_why(f, d) + ")");
     } else {
         read_partitions(d, t);
     }

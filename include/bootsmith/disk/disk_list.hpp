@@ -27,13 +27,13 @@ struct Filesystem {
 /// sectors (what sfdisk/fdisk and the on-disk table say), not libblkid's 512-byte units.
 struct ListedPartition {
     std::uint32_t number = 0;
-    std::uint64_t start = 0; ///< logical sectors
-    std::uint64_t size = 0;  ///< logical sectors
-    std::string type;        ///< GPT type GUID (lowercase) or MBR type byte "0x83"
-    std::string type_name;   ///< "EFI System", "Linux filesystem", … ("" when not well known)
-    std::string partuuid;    ///< lowercase; "" when none (MBR signature 0)
-    std::string name;        ///< GPT name
-    std::uint64_t flags = 0; ///< GPT attribute bits, or the MBR boot indicator (0x80)
+    std::uint64_t start = 0;             ///< logical sectors
+    std::uint64_t size = 0;              ///< logical sectors
+    std::string type;                    ///< GPT type GUID (lowercase) or MBR type byte "0x83"
+    std::string type_name;               ///< "EFI System", "Linux filesystem", … ("" when not well known)
+    std::string partuuid;                ///< lowercase; "" when none (MBR signature 0)
+    std::string name;                    ///< GPT name
+    std::uint64_t flags = 0;             ///< GPT attribute bits, or the MBR boot indicator (0x80)
     std::vector<std::string> flag_names; ///< "bootable", "required", "no-block-io", "legacy-bios-bootable", "GUID:60"
     bool bootable = false;               ///< MBR boot indicator 0x80
     bool extended = false;               ///< an MBR extended partition (a container of logical ones)
@@ -44,8 +44,8 @@ struct ListedPartition {
 
 /// A disk and what is on it.
 struct DiskInfo {
-    std::string device;        ///< system path ("/dev/sda")
-    std::uint64_t bytes = 0;   ///< size of the device or image
+    std::string device;      ///< system path ("/dev/sda")
+    std::uint64_t bytes = 0; ///< size of the device or image
     unsigned sector_size = 512;
     std::string sector_size_source; ///< "sysfs", "device" (BLKSSZGET), "gpt" (where the header is), "default"
     std::string table_type;         ///< "gpt", "dos", … ("" when none)
