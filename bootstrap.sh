@@ -18,7 +18,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   bash-completion zsh fish diffutils patch clang-format jq time xxd
   efibootmgr efivar grub-common grub2-common fdisk dosfstools mtools e2fsprogs hyperfine
-  python3-rpm systemd
+  python3-rpm systemd syslinux-common
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

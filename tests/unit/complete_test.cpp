@@ -1,9 +1,12 @@
 // The completion engine behind completions/ (the shells themselves: tests/completions/).
 #include "app.hpp"
+#include "disk.hpp"
+#include "testutil.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 
 using bootsmith::cli::completion_candidates;
 
@@ -46,4 +49,24 @@ TEST(Complete, OptionsAndValuesAreSkippedWhenFindingTheCommand) {
 TEST(Complete, AfterDoubleDashEverythingIsAnArgument) {
     auto c = completion_candidates({"--", "--ro"});
     EXPECT_FALSE(offers(c, "--root"));
+}
+
+// `disk list DEV`: the verb's own callback (the engine offers nothing for the disk group while
+// it is marked "not available yet").
+TEST(Complete, DiskListOffersTheDisksOfTheRoot) {
+    bootsmith::cli::Globals g;
+    g.root = (bootsmith::test::fixtures() / "debian12-uefi").string();
+    std::ostringstream out, err;
+    bootsmith::cli::Context ctx(g, {}, out, err);
+    auto v = bootsmith::cli::disk_list_verb();
+    ASSERT_TRUE(v.complete);
+    auto c = v.complete(ctx, {});
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].substr(0, c[0].find('\t')), "/dev/sda");
+
+    g.root = (bootsmith::test::fixtures() / "fedora-bls-uefi").string();
+    bootsmith::cli::Context fedora(g, {}, out, err);
+    c = v.complete(fedora, {});
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].substr(0, c[0].find('\t')), "/dev/vda");
 }
