@@ -37,7 +37,7 @@ done
 ORACLE
 chmod +x "$work/oracle.sh"
 
-export BOOTSMITH_PREVIEW=disk TMPDIR_ORACLE=$work
+export TMPDIR_ORACLE=$work
 root=$fixtures/debian12-uefi
 "$here/compare.sh" --note "1 GPT disk, 3 partitions; other = sfdisk --json + blkid -p (disk + each partition)" \
     disk-list-debian12 -- "$bootsmith" --root "$root" disk list --json -- "$work/oracle.sh" "$root/dev/sda"

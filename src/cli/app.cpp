@@ -350,10 +350,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
         const Command* cmd = find_command(name);
         if (cmd == nullptr) throw Error(Exit::usage, "unknown command '" + name + "'", usage_hint("bootsmith"));
-        // BOOTSMITH_PREVIEW=GROUP runs a group still marked "not available yet" (its tests use
-        // it until the group is switched on).
-        const char* preview = std::getenv("BOOTSMITH_PREVIEW");
-        if (!cmd->unavailable.empty() && (preview == nullptr || name != preview)) {
+        if (!cmd->unavailable.empty()) {
             if (help) {
                 command_help(out, *cmd);
                 return 0;

@@ -103,7 +103,7 @@ comp_common_checks() {
     expect_exactly "option after the command" "bootsmith status --js" --json
     expect_exactly "command after a global option" "bootsmith --json st" status
     expect_exactly "command after --root DIR" "bootsmith --root alpha st" status
-    expect_nothing "command not available yet" "bootsmith disk "
+    expect_offers "disk verbs" "bootsmith disk " "list esp mbr" "status"
     expect_offers "verbs of a group" "bootsmith boot " "list show create delete order next timeout" "status"
     expect_exactly "verb prefix" "bootsmith boot ren" rename
     expect_offers "grub verbs" "bootsmith grub " "env config cmdline menu default next" "list"

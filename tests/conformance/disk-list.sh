@@ -17,7 +17,7 @@
 #   a bare BSD label          libfdisk reads it; libblkid only inside an MBR slice
 # Prints a pass count; exit 1 on any mismatch, 77 when sfdisk, blkid or jq is missing.
 set -uo pipefail
-export LC_ALL=C BOOTSMITH_PREVIEW=disk
+export LC_ALL=C
 
 [ $# -eq 3 ] || { echo "usage: $0 BOOTSMITH FIXTURES_DIR UTIL_LINUX_DATA_DIR" >&2; exit 2; }
 BS=$1 FIX=$2 UL=$3
