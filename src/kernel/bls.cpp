@@ -371,6 +371,7 @@ std::optional<BlsName> parse_bls_name(std::string_view file) {
 
 BlsEntry BlsEntry::parse(std::string_view text) {
     BlsEntry e;
+    e.lines_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     std::size_t start = 0;
     while (start < text.size()) {
         const auto nl = text.find('\n', start);

@@ -10,9 +10,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
-#include <thread>
-#include <mutex>
-#include <exception>
 #include <map>
 #include <unordered_map>
 #include <set>
@@ -149,9 +146,7 @@ public:
     bool is_file(std::string_view path) { return check(path, sys::FileInfo::Type::regular); }
     bool is_dir(std::string_view path) { return check(path, sys::FileInfo::Type::directory); }
     /// The names in `dir` (a normalised system path), listed once.
-    /// Thread-safe: listings are only added, and never change once made.
     const Names& names(std::string_view dir) {
-        std::lock_guard lock(mutex_);
         auto at = dirs_.find(dir);
         if (at == dirs_.end()) {
             auto listing = root_.list(dir);
@@ -194,16 +189,22 @@ private:
     }
 
     const sys::Root& root_;
-    std::mutex mutex_;
     std::map<std::string, Names, std::less<>> dirs_;
 };
 
-std::optional<std::string> initrd_for(const std::function<bool(const std::string&)>& is_file,
-                                      const std::string& version) {
-    for (const std::string& name :
-         {"initrd.img-" + version, "initramfs-" + version + ".img", "initrd-" + version + ".img",
-          "initrd-" + version + ".gz", "initrd-" + version, "initramfs-" + version})
-        if (is_file("/boot/" + name)) return "/boot/" + name;
+/// The initrd of `version` in /boot, by the names the distributions give it (Debian's
+/// initramfs-tools, dracut, SUSE, Arch) in this order; `is_file_named(name)` says whether
+/// /boot/<name> is a regular file.
+template <typename IsFileNamed>
+std::optional<std::string> initrd_in_boot(std::string_view version, IsFileNamed&& is_file_named) {
+    static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+        {"initrd.img-", ""}, {"initramfs-", ".img"}, {"initrd-", ".img"},
+        {"initrd-", ".gz"},  {"initrd-", ""},        {"initramfs-", ""}};
+    std::string name;
+    for (const auto& [prefix, suffix] : kNames) {
+        name.assign(prefix).append(version).append(suffix);
+        if (is_file_named(name)) return "/boot/" + name;
+    }
     return std::nullopt;
 }
 
@@ -234,7 +235,8 @@ void read_kernels(Inventory& inv, const sys::Root& root, FileIndex& files) {
     for (const char* name :
          {"intel-uc.img", "intel-ucode.img", "amd-uc.img", "amd-ucode.img", "early_ucode.cpio", "microcode.cpio"})
         if (files.is_file(std::string("/boot/") + name)) inv.microcode.push_back(std::string("/boot/") + name);
-    for (const auto& [name, type] : files.names("/boot")) {
+    const FileIndex::Names& boot = files.names("/boot");
+    for (const auto& [name, type] : boot) {
         auto v = version_of_kernel(name);
         if (!v || skipped_kernel_name(name)) continue;
         std::string path = "/boot/" + name;
@@ -242,7 +244,12 @@ void read_kernels(Inventory& inv, const sys::Root& root, FileIndex& files) {
         Kernel k;
         k.version = *v;
         k.path = path;
-        k.initrd = initrd_for([&](const std::string& p) { return files.is_file(p); }, *v);
+        k.initrd = initrd_in_boot(*v, [&](const std::string& n) {
+            auto it = boot.find(n);
+            if (it == boot.end()) return false;
+            if (it->second == sys::FileInfo::Type::regular) return true;
+            return it->second != sys::FileInfo::Type::directory && files.is_file("/boot/" + n); // a symlink
+        });
         if (files.is_file("/boot/config-" + *v)) k.config = "/boot/config-" + *v;
         for (const char* m : {"/lib/modules/", "/usr/lib/modules/"})
             if (!k.modules && files.is_dir(m + *v)) k.modules = m + *v;
@@ -298,41 +305,12 @@ LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileInde
     e.options = grub_loader ? b.options_grub() : b.options();
     e.args = grub_loader ? expand_vars(e.options, inv.env) : e.options;
     e.recovery = is_recovery(e.title, e.args, e.version);
-    for (const auto& l : b.lines())
-        if (!l.key.empty() && !l.comment) e.keys.emplace_back(l.key, l.value);
     out.key = BlsSortKey {*name, b.get("sort-key").value_or(""), b.get("machine-id").value_or(""),
                           b.get("version").value_or("")};
+    for (auto& l : std::move(b).release_lines()) // b is done with: its strings move, not copy
+        if (!l.key.empty() && !l.comment) e.keys.emplace_back(std::move(l.key), std::move(l.value));
     out.entry = std::move(e);
     return out;
-}
-
-/// Runs job(i) for i in [0, n): a second thread takes the first part while this one does the
-/// rest. Reading and parsing 500 BLS entries is most of a `kernel list`, and servers have
-/// more than one core. Exceptions from either side reach the caller.
-void in_two_threads(std::size_t n, std::size_t first_part, const std::function<void(std::size_t)>& job) {
-    if (n < 64) { // not worth a thread
-        for (std::size_t i = 0; i < n; ++i)
-            job(i);
-        return;
-    }
-    std::exception_ptr failed;
-    std::thread helper([&] {
-        try {
-            for (std::size_t i = 0; i < first_part; ++i)
-                job(i);
-        } catch (...) {
-            failed = std::current_exception();
-        }
-    });
-    try {
-        for (std::size_t i = first_part; i < n; ++i)
-            job(i);
-    } catch (...) {
-        helper.join();
-        throw;
-    }
-    helper.join();
-    if (failed) std::rethrow_exception(failed);
 }
 
 void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader,
@@ -343,13 +321,12 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, b
     std::vector<const std::string*> names;
     for (const auto& d : listing)
         if (ends_with(d.name, ".conf")) names.push_back(&d.name);
-    // Resolved once here, so that both threads only look the directories up.
-    (void)root.is_dir(inv.bls_dir);
-    (void)files.names(fs_root.empty() ? std::string("/") : fs_root);
-    std::vector<LoadedEntry> loaded(names.size());
-    in_two_threads(names.size(), names.size() / 2, [&](std::size_t i) {
-        loaded[i] = load_bls_entry(inv, root, files, grub_loader, fs_root, *names[i]);
-    });
+    // Reading in two threads was tried: no gain on two cores, and slower when the other
+    // core is busy.
+    std::vector<LoadedEntry> loaded;
+    loaded.reserve(names.size());
+    for (const std::string* name : names)
+        loaded.push_back(load_bls_entry(inv, root, files, grub_loader, fs_root, *name));
 
     std::vector<BlsSortKey> keys;
     std::vector<Entry> found;
@@ -549,11 +526,7 @@ std::string os_release_value(const sys::Root& root, std::string_view key) {
 }
 
 std::optional<std::string> find_initrd(const sys::Root& root, const std::string& version) {
-    for (const std::string& name :
-         {"initrd.img-" + version, "initramfs-" + version + ".img", "initrd-" + version + ".img",
-          "initrd-" + version + ".gz", "initrd-" + version, "initramfs-" + version})
-        if (root.is_file("/boot/" + name)) return "/boot/" + name;
-    return std::nullopt;
+    return initrd_in_boot(version, [&](const std::string& name) { return root.is_file("/boot/" + name); });
 }
 
 Inventory read_inventory(const sys::Root& root) {

@@ -207,14 +207,14 @@ fs::path Root::resolve(std::string_view path, bool follow_last) const {
     std::string parent;
     for (std::size_t i = 0; i + 1 < comps.size(); ++i)
         parent += (i ? "/" : "") + comps[i];
-    std::optional<std::string> host = dirs_.find(parent);
-    if (!host) {
+    auto it = dirs_.find(parent);
+    if (it == dirs_.end()) {
         bool missing = false;
-        host = walk({comps.begin(), comps.end() - 1}, true, path, base, &missing);
+        std::string host = walk({comps.begin(), comps.end() - 1}, true, path, base, &missing);
         if (missing) return fs::path(walk(std::move(comps), follow_last, path, base, nullptr));
-        dirs_.put(parent, *host);
+        it = dirs_.emplace(parent, host).first;
     }
-    return fs::path(walk({comps.back()}, follow_last, path, std::move(*host), nullptr));
+    return fs::path(walk({comps.back()}, follow_last, path, it->second, nullptr));
 }
 
 std::string Root::resolved_parent(std::string_view path) const {
@@ -234,8 +234,8 @@ std::string Root::resolved_parent(std::string_view path) const {
             key += (i ? "/" : "") + dir[i];
     }
     if (key.empty()) return {};
-    auto host = dirs_.find(key);
-    return host ? *host + "/" + std::string(name) : std::string();
+    auto it = dirs_.find(key);
+    return it == dirs_.end() ? std::string() : it->second + "/" + std::string(name);
 }
 
 std::string Root::walk(std::vector<std::string> components, bool follow_last, std::string_view path, std::string here,

@@ -87,6 +87,8 @@ public:
     /// The file's bytes: identical to the input until an edit.
     std::string text() const;
     const std::vector<Line>& lines() const { return lines_; }
+    /// The lines, moved out: the entry is left empty (for a reader done with it).
+    std::vector<Line> release_lines() && { return std::move(lines_); }
 
     /// The first value of `key` (nullopt: absent). get/get_all/options/initrds read every
     /// line, as the specification does; options_grub() reads what GRUB's blscfg reads.

@@ -7,8 +7,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -131,42 +129,7 @@ private:
     std::filesystem::path host_;
     /// Directories already resolved ("boot/loader/entries" → host path): reading 500 BLS
     /// entries must not walk /boot 500 times. Dropped by every change made through this Root.
-    /// Guarded: threads may read through one Root at once.
-    class DirCache {
-    public:
-        DirCache() = default;
-        DirCache(const DirCache& o) : map_(o.snapshot()) {}
-        DirCache& operator=(const DirCache& o) {
-            if (this != &o) {
-                auto copy = o.snapshot();
-                std::lock_guard lock(m_);
-                map_ = std::move(copy);
-            }
-            return *this;
-        }
-        std::optional<std::string> find(const std::string& key) const {
-            std::lock_guard lock(m_);
-            auto it = map_.find(key);
-            return it == map_.end() ? std::nullopt : std::optional<std::string>(it->second);
-        }
-        void put(const std::string& key, const std::string& host) {
-            std::lock_guard lock(m_);
-            map_.emplace(key, host);
-        }
-        void clear() {
-            std::lock_guard lock(m_);
-            map_.clear();
-        }
-
-    private:
-        std::unordered_map<std::string, std::string> snapshot() const {
-            std::lock_guard lock(m_);
-            return map_;
-        }
-        mutable std::mutex m_;
-        std::unordered_map<std::string, std::string> map_;
-    };
-    mutable DirCache dirs_;
+    mutable std::unordered_map<std::string, std::string> dirs_;
 };
 
 /// Joins a system path into normalised absolute form: "boot//grub/" → "/boot/grub".
