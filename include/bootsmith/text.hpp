@@ -32,5 +32,7 @@ std::string mode_string(unsigned mode);
 
 /// The text with control characters and invalid UTF-8 shown as \xNN, for one-line messages.
 std::string printable(std::string_view s);
+/// printable(s), appended to `out` (no temporary string).
+void append_printable(std::string& out, std::string_view s);
 
 } // namespace bootsmith

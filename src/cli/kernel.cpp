@@ -14,6 +14,8 @@
 #include <set>
 #include <ostream>
 #include <sstream>
+#include <string_view>
+#include <unordered_set>
 
 namespace bootsmith::cli {
 
@@ -135,17 +137,30 @@ int list_run(Context& ctx, const po::variables_map&) {
     }
     std::ostream& o = ctx.out();
     o << "Menu: " << menu_description(inv, root) << "\n";
+    std::string text; // the entries in one piece: 500 of them print in a fraction of a millisecond
     for (std::size_t i = 0; i < inv.entries.size(); ++i) {
         const Entry& e = inv.entries[i];
-        std::string idx = e.index;
-        idx.resize(std::max<std::size_t>(idx.size() + 1, 6), ' ');
-        o << "  " << idx << printable(e.title) << marks(inv, i) << "\n";
-        o << "        id " << printable(e.id) << "\n";
-        o << "        kernel " << printable(e.linux) << (e.kernel_exists ? "" : "  (missing)");
-        o << "   initrd " << (e.initrds.empty() ? std::string("none") : printable(e.initrds.front()))
-          << (e.initrds.empty() || e.initrd_exists ? "" : "  (missing)") << "\n";
-        o << "        args " << printable(e.args) << "\n";
+        text += "  ";
+        text += e.index;
+        text.append(e.index.size() + 1 < 6 ? 6 - e.index.size() : 1, ' ');
+        append_printable(text, e.title);
+        text += marks(inv, i);
+        text += "\n        id ";
+        append_printable(text, e.id);
+        text += "\n        kernel ";
+        append_printable(text, e.linux);
+        text += e.kernel_exists ? "" : "  (missing)";
+        text += "   initrd ";
+        if (e.initrds.empty())
+            text += "none";
+        else
+            append_printable(text, e.initrds.front());
+        text += e.initrds.empty() || e.initrd_exists ? "" : "  (missing)";
+        text += "\n        args ";
+        append_printable(text, e.args);
+        text += "\n";
     }
+    o << text;
     o << "Default: "
       << (inv.default_entry
               ? inv.entries[*inv.default_entry].index + "  " + printable(inv.entries[*inv.default_entry].title)
@@ -167,9 +182,11 @@ int list_run(Context& ctx, const po::variables_map&) {
             o << " " << printable(m);
         o << "\n";
     }
+    std::unordered_set<std::string_view> booted_by_entries; // not a scan of 500 entries per kernel
+    for (const auto& e : inv.entries)
+        if (e.kernel) booted_by_entries.insert(*e.kernel);
     for (const auto& k : inv.kernels) {
-        bool has_entry =
-            std::any_of(inv.entries.begin(), inv.entries.end(), [&](const Entry& e) { return e.kernel == k.path; });
+        bool has_entry = booted_by_entries.contains(k.path);
         o << "  " << printable(k.version) << "  " << printable(k.path) << "   initrd "
           << (k.initrd ? printable(*k.initrd) : std::string("none")) << (k.modules ? "" : "   no modules")
           << (has_entry ? "" : "   no menu entry") << (inv.booted_kernel == k.path ? "   [booted]" : "") << "\n";
@@ -257,7 +274,7 @@ void print_choice(Context& ctx, const Inventory& inv, const std::optional<std::s
 
 int default_run(Context& ctx, const po::variables_map& vm) {
     if (strings_of(vm, "args").empty()) {
-        Inventory inv = kernel::read_inventory(ctx.system().root());
+        Inventory inv = kernel::read_inventory(ctx.system().root(), {.entry_diagnostics = false});
         print_choice(ctx, inv, inv.default_entry, inv.default_source, "bootsmith.kernel-default/1");
         return 0;
     }
@@ -289,7 +306,7 @@ int next_run(Context& ctx, const po::variables_map& vm) {
     bool clear = flag_of(vm, "clear");
     if (clear == !strings_of(vm, "args").empty()) {
         if (!clear && strings_of(vm, "args").empty()) {
-            Inventory inv = kernel::read_inventory(ctx.system().root());
+            Inventory inv = kernel::read_inventory(ctx.system().root(), {.entry_diagnostics = false});
             print_choice(ctx, inv, inv.next_entry, inv.next_value ? "next_entry" : "none set",
                          "bootsmith.kernel-next/1");
             return 0;

@@ -56,8 +56,9 @@ bool skipped_kernel_name(std::string_view name) {
 /// $name and ${name} replaced by their grubenv value (unset: nothing), as blscfg expands
 /// `options` at boot; blanks collapsed to one space.
 /// The words of `s` (split at blanks), without copies.
-std::vector<std::string_view> words_in(std::string_view s) {
-    std::vector<std::string_view> out;
+/// Calls f(word) for each blank-separated word of `s` (no list is built: this runs for every
+/// entry's arguments).
+template <typename F> void for_each_word(std::string_view s, F&& f) {
     std::size_t i = 0;
     while (i < s.size()) {
         while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
@@ -65,18 +66,20 @@ std::vector<std::string_view> words_in(std::string_view s) {
         std::size_t b = i;
         while (i < s.size() && s[i] != ' ' && s[i] != '\t' && s[i] != '\n')
             ++i;
-        if (i > b) out.push_back(s.substr(b, i - b));
+        if (i > b) f(s.substr(b, i - b));
     }
+}
+
+/// The words of `s` joined by single spaces.
+std::string collapse_blanks(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for_each_word(s, [&](std::string_view w) { (out += out.empty() ? "" : " ") += w; });
     return out;
 }
 
 std::string expand_vars(std::string_view s, const std::optional<grub::EnvBlock>& env) {
-    if (s.find('$') == std::string_view::npos) { // nothing to expand: only blanks to collapse
-        std::string plain;
-        for (auto w : words_in(s))
-            (plain += plain.empty() ? "" : " ") += w;
-        return plain;
-    }
+    if (s.find('$') == std::string_view::npos) return collapse_blanks(s); // nothing to expand
     std::string out;
     for (std::size_t i = 0; i < s.size();) {
         if (s[i] == '$' && i + 1 < s.size()) {
@@ -106,10 +109,7 @@ std::string expand_vars(std::string_view s, const std::optional<grub::EnvBlock>&
         }
         out += s[i++];
     }
-    std::string collapsed;
-    for (auto w : words_in(out))
-        (collapsed += collapsed.empty() ? "" : " ") += w;
-    return collapsed;
+    return collapse_blanks(out);
 }
 
 bool is_recovery(const std::string& title, const std::string& args, const std::optional<std::string>& version) {
@@ -117,9 +117,11 @@ bool is_recovery(const std::string& title, const std::string& args, const std::o
         title.find("Rescue") != std::string::npos)
         return true;
     if (version && version->starts_with("0-rescue")) return true;
-    for (auto w : words_in(args))
-        if (w == "single" || w == "recovery" || w == "systemd.unit=rescue.target" || w == "emergency") return true;
-    return false;
+    bool rescue = false;
+    for_each_word(args, [&](std::string_view w) {
+        rescue = rescue || w == "single" || w == "recovery" || w == "systemd.unit=rescue.target" || w == "emergency";
+    });
+    return rescue;
 }
 
 /// Part of reading that may fail without stopping the rest.
@@ -267,7 +269,7 @@ struct LoadedEntry {
 };
 
 LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader,
-                           const std::string& fs_root, const std::string& file_name) {
+                           bool diagnostics, const std::string& fs_root, const std::string& file_name) {
     LoadedEntry out;
     auto name = parse_bls_name(file_name);
     std::string path = inv.bls_dir + "/" + file_name;
@@ -284,8 +286,9 @@ LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileInde
     }
     if (!text) return out;
     BlsEntry b = BlsEntry::parse(*text);
-    for (const auto& diag : b.diagnostics())
-        out.problems.push_back(root.display(path) + ": " + diag);
+    if (diagnostics)
+        for (const auto& diag : b.diagnostics())
+            out.problems.push_back(root.display(path) + ": " + diag);
     Entry e;
     e.id = name->id;
     e.file = path;
@@ -313,7 +316,7 @@ LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileInde
     return out;
 }
 
-void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader,
+void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader, bool diagnostics,
                       const std::vector<sys::DirEntry>& listing) {
     std::string fs_root = inv.bls_dir.starts_with("/boot/efi/") ? "/boot/efi"
                           : inv.bls_dir.starts_with("/efi/")    ? "/efi"
@@ -326,7 +329,7 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, b
     std::vector<LoadedEntry> loaded;
     loaded.reserve(names.size());
     for (const std::string* name : names)
-        loaded.push_back(load_bls_entry(inv, root, files, grub_loader, fs_root, *name));
+        loaded.push_back(load_bls_entry(inv, root, files, grub_loader, diagnostics, fs_root, *name));
 
     std::vector<BlsSortKey> keys;
     std::vector<Entry> found;
@@ -529,7 +532,7 @@ std::optional<std::string> find_initrd(const sys::Root& root, const std::string&
     return initrd_in_boot(version, [&](const std::string& name) { return root.is_file("/boot/" + name); });
 }
 
-Inventory read_inventory(const sys::Root& root) {
+Inventory read_inventory(const sys::Root& root, const InventoryOptions& options) {
     Inventory inv;
     FileIndex files(root);
     for (const auto& m : disk::read_mounts(root))
@@ -554,7 +557,7 @@ Inventory read_inventory(const sys::Root& root) {
         bool grub_loader = inv.menu.has_value();
         inv.order = grub_loader ? "GRUB blscfg: file names by rpm version comparison, newest first"
                                 : "Boot Loader Specification: sort-key, machine-id, version (systemd-boot)";
-        survey(inv, [&] { read_bls_entries(inv, root, files, grub_loader, bls_listing); });
+        survey(inv, [&] { read_bls_entries(inv, root, files, grub_loader, options.entry_diagnostics, bls_listing); });
     } else if (inv.menu) {
         // Debian and Ubuntu regenerate grub.cfg at every kernel install (zz-update-grub);
         // RHEL/CentOS 7 generate it once and let grubby edit it in place from then on.

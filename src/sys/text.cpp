@@ -143,12 +143,20 @@ std::string mode_string(unsigned mode) {
 }
 
 std::string printable(std::string_view s) {
+    std::string out;
+    append_printable(out, s);
+    return out;
+}
+
+void append_printable(std::string& out, std::string_view s) {
     bool plain = true; // printable ASCII only: nothing to escape
     for (unsigned char c : s)
         plain = plain && c >= 0x20 && c < 0x7f;
-    if (plain) return std::string(s);
-    std::string out;
-    out.reserve(s.size());
+    if (plain) {
+        out.append(s);
+        return;
+    }
+    out.reserve(out.size() + s.size());
     for (std::size_t i = 0; i < s.size();) {
         std::size_t n = utf8_len(s, i);
         unsigned char c = static_cast<unsigned char>(s[i]);
@@ -162,7 +170,6 @@ std::string printable(std::string_view s) {
             i += n;
         }
     }
-    return out;
 }
 
 } // namespace bootsmith

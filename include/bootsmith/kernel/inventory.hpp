@@ -78,9 +78,15 @@ struct Inventory {
     std::vector<std::string> problems;
 };
 
+struct InventoryOptions {
+    /// Check each BLS entry's lines (BlsEntry::diagnostics) into `problems`; commands that
+    /// do not show problems skip it (a tenth of reading 500 entries).
+    bool entry_diagnostics = true;
+};
+
 /// Reads the root's kernels and menu. Never throws for a part that cannot be read: it lands
 /// in `problems` (a corrupt grubenv, an unreadable entry); throws only when nothing can be read.
-Inventory read_inventory(const sys::Root& root);
+Inventory read_inventory(const sys::Root& root, const InventoryOptions& options = {});
 
 /// What a user may mean by SEL: "booted", "newest", "previous", an index ("0", "1>2"), a
 /// version, a kernel path, a title, a BLS id (with or without .conf) or a GRUB id/id path.
