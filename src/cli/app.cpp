@@ -349,7 +349,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
         const Command* cmd = find_command(name);
         if (cmd == nullptr) throw Error(Exit::usage, "unknown command '" + name + "'", usage_hint("bootsmith"));
-        if (!cmd->unavailable.empty()) {
+        // BOOTSMITH_PREVIEW=1 runs a group still marked "not available yet" (tests of a group
+        // whose verbs land one by one; the integrator drops the mark when all are in).
+        const char* preview = std::getenv("BOOTSMITH_PREVIEW");
+        if (!cmd->unavailable.empty() && !(preview != nullptr && std::string_view(preview) == "1")) {
             if (help) {
                 command_help(out, *cmd);
                 return 0;
