@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <map>
 #include <ostream>
 #include <sstream>
 
@@ -102,14 +103,15 @@ struct DiskCache {
     bool loaded = false;
     std::vector<disk::PartitionTable> tables;
     std::vector<disk::Mount> mounts;
+    /// Opened file systems by partition device (1,000 entries on one ESP open it once).
+    std::map<std::string, std::shared_ptr<disk::EspFiles>> files;
     void load() {
         if (loaded) return;
         loaded = true;
         for (const auto& d : disk::root_disks(root)) {
             try {
                 tables.push_back(disk::read_partition_table(root, d));
-            } catch (const Error&) {
-            }
+            } catch (const Error&) {}
         }
         mounts = disk::read_mounts(root);
     }
@@ -179,14 +181,16 @@ DiskMatch match_disk(DiskCache& c, const BootState& s, const BootEntry& e, const
         if (mt.source == m.device) m.mount_point = mt.mount_point;
     if (!dp.file) return m;
     try {
-        std::shared_ptr<disk::EspFiles> files;
-        const disk::Mount* mt = nullptr;
-        for (const auto& x : c.mounts)
-            if (x.source == m.device) mt = &x;
-        if (mt != nullptr && (mt->fs_type == "vfat" || mt->fs_type == "msdos"))
-            files = disk::EspFiles::mounted(c.root, mt->mount_point);
-        else
-            files = disk::EspFiles::image(c.root, m.disk, part->start * 512, part->size * 512, m.device);
+        auto& files = c.files[m.device];
+        if (!files) {
+            const disk::Mount* mt = nullptr;
+            for (const auto& x : c.mounts)
+                if (x.source == m.device) mt = &x;
+            if (mt != nullptr && (mt->fs_type == "vfat" || mt->fs_type == "msdos"))
+                files = disk::EspFiles::mounted(c.root, mt->mount_point);
+            else
+                files = disk::EspFiles::image(c.root, m.disk, part->start * 512, part->size * 512, m.device);
+        }
         m.file_via = std::string(files->via());
         m.file_exists = files->exists(*dp.file);
     } catch (const Error& err) {

@@ -79,11 +79,12 @@ Json report_json(const EspReport& r) {
     Json esps = Json::array();
     for (const auto& e : r.esps)
         esps.push_back(esp_json(e));
-    return {{"schema", "bootsmith.disk-esp/1"},
-            {"firmware", {{"uefi", r.uefi}, {"platform_size", r.firmware_bits ? Json(*r.firmware_bits) : Json(nullptr)}}},
-            {"disks", r.disks},
-            {"esps", esps},
-            {"findings", findings_json(r.findings)}};
+    return {
+        {"schema", "bootsmith.disk-esp/1"},
+        {"firmware", {{"uefi", r.uefi}, {"platform_size", r.firmware_bits ? Json(*r.firmware_bits) : Json(nullptr)}}},
+        {"disks", r.disks},
+        {"esps", esps},
+        {"findings", findings_json(r.findings)}};
 }
 
 std::string size_text(std::uint64_t sectors) {
@@ -147,12 +148,16 @@ Verb disk_esp_verb() {
             std::string disks;
             for (const auto& d : r.disks)
                 disks += (disks.empty() ? "" : ", ") + d;
+            for (const auto& f : r.findings) // disks that could not be read
+                if (f.code == "esp.disk-unreadable") disks += " (" + f.message + ")";
             throw Error(Exit::unavailable,
-                        root.display("/") + ": no EFI System Partition (nothing FAT mounted at /efi, /boot or "
-                                            "/boot/efi, no partition of the ESP type on " +
+                        root.display("/") +
+                            ": no EFI System Partition (nothing FAT mounted at /efi, /boot or "
+                            "/boot/efi, no partition of the ESP type on " +
                             (disks.empty() ? std::string("any disk") : disks) + ")",
-                        r.uefi ? "create one (FAT32, type c12a7328-f81f-11d2-ba4b-00a0c93ec93b) and mount it at /boot/efi"
-                               : "a BIOS system boots without one; 'bootsmith disk mbr DEV' shows its boot code");
+                        r.uefi
+                            ? "create one (FAT32, type c12a7328-f81f-11d2-ba4b-00a0c93ec93b) and mount it at /boot/efi"
+                            : "a BIOS system boots without one; 'bootsmith disk mbr DEV' shows its boot code");
         }
         if (ctx.globals().json) {
             ctx.print_json(report_json(r));

@@ -65,13 +65,10 @@ std::string boot_code_summary(const MbrReport& r) {
             case CoreLocation::bios_boot_partition: s += ", core.img in the BIOS boot partition"; break;
             case CoreLocation::inside_partition: s += ", core.img inside a partition (blocklist install)"; break;
             case CoreLocation::elsewhere:
-            case CoreLocation::unknown:
-                s += ", core.img at LBA " + std::to_string(r.grub->kernel_sector);
-                break;
+            case CoreLocation::unknown: s += ", core.img at LBA " + std::to_string(r.grub->kernel_sector); break;
             }
     }
     return s;
 }
-
 
 } // namespace bootsmith::disk

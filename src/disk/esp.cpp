@@ -38,6 +38,8 @@ std::uint32_t u32le(std::string_view b, std::size_t at) {
 }
 
 void add(std::vector<Finding>& to, Severity s, std::string code, std::string message) {
+    for (const auto& f : to)
+        if (f.code == code && f.message == message) return; // the same corruption seen twice
     to.push_back({s, std::move(code), std::move(message)});
 }
 
@@ -145,7 +147,8 @@ void markers(const std::string& bytes, EspLoader& l) {
         auto end = bytes.find(" ####", at + sd.size());
         l.kind = "systemd-boot";
         l.kind_source = "marker";
-        if (end != std::string::npos && end - at - sd.size() < 64) l.version = bytes.substr(at + sd.size(), end - at - sd.size());
+        if (end != std::string::npos && end - at - sd.size() < 64)
+            l.version = bytes.substr(at + sd.size(), end - at - sd.size());
         return;
     }
     if (auto at = bytes.find("UEFI SHIM"); at != std::string::npos) {
@@ -189,7 +192,8 @@ void survey_loaders(const EspFiles& files, Esp& esp, std::optional<int> fw_bits)
             l.fallback = iequal(dir.name, "BOOT") && istarts(f.name, "BOOT");
             std::string bytes;
             try {
-                if (f.size <= kMaxLoader) bytes = files.read(l.path, kMaxLoader).value_or("");
+                if (f.size <= kMaxLoader)
+                    bytes = files.read(l.path, kMaxLoader).value_or("");
                 else
                     add(esp.findings, Severity::info, "esp.loader-large",
                         l.path + ": " + std::to_string(f.size) + " bytes, not inspected");
@@ -311,12 +315,30 @@ PeInfo pe_info(std::string_view b) {
     pe.machine = static_cast<std::uint16_t>(static_cast<unsigned char>(b[lfanew + 4]) |
                                             static_cast<unsigned char>(b[lfanew + 5]) << 8);
     switch (pe.machine) {
-    case 0x8664: pe.arch = "x64"; pe.word_size = 64; break;
-    case 0x014c: pe.arch = "ia32"; pe.word_size = 32; break;
-    case 0xaa64: pe.arch = "aa64"; pe.word_size = 64; break;
-    case 0x01c2: pe.arch = "arm"; pe.word_size = 32; break;
-    case 0x5064: pe.arch = "riscv64"; pe.word_size = 64; break;
-    case 0x6264: pe.arch = "loongarch64"; pe.word_size = 64; break;
+    case 0x8664:
+        pe.arch = "x64";
+        pe.word_size = 64;
+        break;
+    case 0x014c:
+        pe.arch = "ia32";
+        pe.word_size = 32;
+        break;
+    case 0xaa64:
+        pe.arch = "aa64";
+        pe.word_size = 64;
+        break;
+    case 0x01c2:
+        pe.arch = "arm";
+        pe.word_size = 32;
+        break;
+    case 0x5064:
+        pe.arch = "riscv64";
+        pe.word_size = 64;
+        break;
+    case 0x6264:
+        pe.arch = "loongarch64";
+        pe.word_size = 64;
+        break;
     default: break;
     }
     return pe;
@@ -391,8 +413,7 @@ EspReport find_esps(const sys::Root& root) {
             try {
                 auto host = root.resolve("/sys/dev/block/" + m.major_minor);
                 if (std::filesystem::exists(host)) by_mm = host.filename().native();
-            } catch (const Error&) {
-            }
+            } catch (const Error&) {}
         }
         for (const auto& d : disks) {
             if (!d.table) continue;
@@ -470,7 +491,8 @@ EspReport find_esps(const sys::Root& root) {
         if (e.fat == "FAT12" || e.fat == "FAT16") {
             if (!e.removable)
                 add(e.findings, Severity::warning, "esp.fat16-fixed-disk",
-                    e.device + ": " + e.fat + " on a fixed disk; UEFI requires FAT32 there (FAT12/16 is for removable media)");
+                    e.device + ": " + e.fat +
+                        " on a fixed disk; UEFI requires FAT32 there (FAT12/16 is for removable media)");
         } else if (e.fat == "FAT32" && e.clusters < 65525) {
             add(e.findings, Severity::warning, "esp.fat32-too-few-clusters",
                 e.device + ": FAT32 with " + std::to_string(e.clusters) +

@@ -347,8 +347,7 @@ std::string to_text(const Status& s, bool color) {
     if (!s.esp.device.empty()) {
         std::string t = s.esp.device + (s.esp.fat.empty() ? "" : ", " + s.esp.fat) +
                         (s.esp.mounted_at.empty() ? ", not mounted" : ", mounted at " + s.esp.mounted_at);
-        if (s.esp.content_read)
-            t += s.esp.fallback.empty() ? ", no fallback loader" : ", fallback " + s.esp.fallback;
+        if (s.esp.content_read) t += s.esp.fallback.empty() ? ", no fallback loader" : ", fallback " + s.esp.fallback;
         if (s.esp.count > 1) t += " (" + std::to_string(s.esp.count) + " ESPs, see bootsmith disk esp)";
         row(s.esp.mount_point.empty() ? "ESP:          " : "  partition:  ", t);
     } else if (s.esp.mount_point.empty()) {

@@ -434,11 +434,11 @@ TEST(DiskStatus, EspAndBootCodeOnEveryRoot) {
         const char* code_row; // the Boot code row
         const char* boot_code;
     };
-    for (const auto& w : {Want {"debian12-uefi", "/dev/sda1", "Boot code:    /dev/sda: no boot code", "none"},
-                          Want {"fedora-bls-uefi", "/dev/vda1", "Boot code:    /dev/vda: no boot code", "none"},
-                          Want {"bios-mbr", "",
-                                "Boot code:    /dev/sda: GRUB 2 (1.99 – 2.12), core.img in the MBR gap", "grub2"},
-                          Want {"centos7-bios", "", "Boot code:    /dev/sda: no boot code", "none"}}) {
+    for (const auto& w :
+         {Want {"debian12-uefi", "/dev/sda1", "Boot code:    /dev/sda: no boot code", "none"},
+          Want {"fedora-bls-uefi", "/dev/vda1", "Boot code:    /dev/vda: no boot code", "none"},
+          Want {"bios-mbr", "", "Boot code:    /dev/sda: GRUB 2 (1.99 – 2.12), core.img in the MBR gap", "grub2"},
+          Want {"centos7-bios", "", "Boot code:    /dev/sda: no boot code", "none"}}) {
         FixtureCopy r(w.root);
         auto res = bs(r, {"status", "--json"});
         ASSERT_EQ(res.status, 0) << w.root << res.err;
@@ -490,8 +490,7 @@ TEST(DiskBootList, VerboseMatchesThePartition) {
         auto text = bs(r, {"boot", "list", "-v"});
         ASSERT_EQ(text.status, 0) << text.err;
         EXPECT_NE(text.out.find(std::string("      partition: ") + dev), std::string::npos) << text.out;
-        EXPECT_NE(text.out.find("shimx64.efi exists (checked through the mount point)"), std::string::npos)
-            << text.out;
+        EXPECT_NE(text.out.find("shimx64.efi exists (checked through the mount point)"), std::string::npos) << text.out;
         auto j = json::parse(bs(r, {"boot", "list", "-v", "--json"}).out);
         const auto& d = j["entries"][0]["disk"];
         EXPECT_EQ(d["matched"], true) << j;
@@ -550,7 +549,8 @@ TEST(DiskBootList, HdStartDisagreesWithTheTable) {
     std::string script = dump.out;
     auto at = script.find("start=        2048, size=       81920");
     ASSERT_NE(at, std::string::npos) << script;
-    script.replace(at, std::string("start=        2048, size=       81920").size(), "start=        2048, size=       81000");
+    script.replace(at, std::string("start=        2048, size=       81920").size(),
+                   "start=        2048, size=       81000");
     bootsmith::test::write_file(r.root / "t.sfdisk", script);
     auto w = sh("sfdisk -q --no-reread --no-tell-kernel '" + img + "' < '" + (r.root / "t.sfdisk").string() + "'");
     ASSERT_EQ(w.status, 0) << w.err;

@@ -12,12 +12,12 @@
 namespace bootsmith::disk {
 
 struct MbrReport {
-    std::string device;  ///< system path, normalised ("/dev/sda")
+    std::string device; ///< system path, normalised ("/dev/sda")
     std::uint64_t bytes = 0;
-    std::string table;   ///< "dos", "gpt" (read with libblkid for protective/hybrid MBRs), "" when none
+    std::string table; ///< "dos", "gpt" (read with libblkid for protective/hybrid MBRs), "" when none
     Mbr mbr;
     BootCode code;
-    std::optional<GrubCore> grub; ///< GRUB 2 boot code only
+    std::optional<GrubCore> grub;  ///< GRUB 2 boot code only
     std::vector<Finding> findings; ///< reading the GPT behind a protective MBR failed, …
 
     /// Every finding: the MBR's, the boot code's, GRUB's, then these.

@@ -23,10 +23,10 @@ inline constexpr std::string_view kEspGuid = "c12a7328-f81f-11d2-ba4b-00a0c93ec9
 
 /// The PE machine of an EFI binary: `MZ`, u32 e_lfanew at 0x3C, `PE\0\0` there, u16 Machine.
 struct PeInfo {
-    bool valid = false;         ///< the MZ/PE headers are there
-    std::uint16_t machine = 0;  ///< raw Machine field
-    std::string arch;           ///< "x64", "ia32", "aa64", "arm", "riscv64", "loongarch64"; "" when unknown
-    unsigned word_size = 0;     ///< 64 or 32 for the known machines, 0 otherwise
+    bool valid = false;        ///< the MZ/PE headers are there
+    std::uint16_t machine = 0; ///< raw Machine field
+    std::string arch;          ///< "x64", "ia32", "aa64", "arm", "riscv64", "loongarch64"; "" when unknown
+    unsigned word_size = 0;    ///< 64 or 32 for the known machines, 0 otherwise
 };
 PeInfo pe_info(std::string_view bytes);
 
@@ -64,22 +64,22 @@ public:
 
 /// One *.efi file under EFI/<dir>/ on an ESP.
 struct EspLoader {
-    std::string path;          ///< ESP path with the names as stored: "/EFI/debian/shimx64.efi"
+    std::string path; ///< ESP path with the names as stored: "/EFI/debian/shimx64.efi"
     std::uint64_t size = 0;
     PeInfo pe;
-    std::string kind;          ///< shim, grub, systemd-boot, fwupd, mokmanager, shim-fallback, uki, windows, unknown
-    std::string kind_source;   ///< "name", "marker" or "copy" (how kind was decided)
-    std::string version;       ///< from a marker (systemd-boot LoaderInfo, shim $Version), "" when none
-    bool fallback = false;     ///< \EFI\BOOT\BOOT<ARCH>.EFI
-    std::string same_as;       ///< another loader on this ESP with the same bytes ("" when none)
+    std::string kind;        ///< shim, grub, systemd-boot, fwupd, mokmanager, shim-fallback, uki, windows, unknown
+    std::string kind_source; ///< "name", "marker" or "copy" (how kind was decided)
+    std::string version;     ///< from a marker (systemd-boot LoaderInfo, shim $Version), "" when none
+    bool fallback = false;   ///< \EFI\BOOT\BOOT<ARCH>.EFI
+    std::string same_as;     ///< another loader on this ESP with the same bytes ("" when none)
 };
 
 struct Esp {
-    std::string device;      ///< "/dev/sda1" ("" when the mount source is no known partition)
-    std::string disk;        ///< "/dev/sda"
+    std::string device; ///< "/dev/sda1" ("" when the mount source is no known partition)
+    std::string disk;   ///< "/dev/sda"
     std::uint32_t number = 0;
-    std::string table;       ///< "gpt", "dos" ("" when unknown)
-    std::string type;        ///< partition type: GUID or "0xef"
+    std::string table; ///< "gpt", "dos" ("" when unknown)
+    std::string type;  ///< partition type: GUID or "0xef"
     std::string partuuid;
     std::uint64_t start = 0; ///< 512-byte sectors
     std::uint64_t sectors = 0;
@@ -92,18 +92,18 @@ struct Esp {
     std::uint32_t cluster_size = 0;
     std::string label;
     std::string uuid;
-    std::string read_via;    ///< "mount", "disk" or "" (content not readable)
+    std::string read_via; ///< "mount", "disk" or "" (content not readable)
     std::vector<EspLoader> loaders;
-    std::string fallback;    ///< the fallback loader found ("/EFI/BOOT/BOOTX64.EFI"), "" when none
+    std::string fallback; ///< the fallback loader found ("/EFI/BOOT/BOOTX64.EFI"), "" when none
     std::vector<Finding> findings;
 };
 
 struct EspReport {
-    std::vector<Esp> esps;               ///< the mounted one first, then the others in disk order
-    std::vector<std::string> disks;      ///< "/dev/sda", … (from sys/block)
-    std::optional<int> firmware_bits;    ///< sys/firmware/efi/fw_platform_size
-    bool uefi = false;                   ///< sys/firmware/efi exists
-    std::vector<Finding> findings;       ///< not about one ESP: esp.several, esp.not-found, disk errors
+    std::vector<Esp> esps;            ///< the mounted one first, then the others in disk order
+    std::vector<std::string> disks;   ///< "/dev/sda", … (from sys/block)
+    std::optional<int> firmware_bits; ///< sys/firmware/efi/fw_platform_size
+    bool uefi = false;                ///< sys/firmware/efi exists
+    std::vector<Finding> findings;    ///< not about one ESP: esp.several, esp.not-found, disk errors
 };
 
 /// The disks of a root: sys/block/* that have a dev/<name> (loop, ram and zram devices skipped).

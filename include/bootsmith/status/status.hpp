@@ -43,13 +43,13 @@ struct Status {
         std::string mount_point;           ///< "" when no ESP content is visible
         std::vector<std::string> binaries; ///< *.efi under <mount>/EFI, system paths
         // From the partition tables (bootsmith disk esp): the first ESP found, mounted ones first.
-        std::size_t count = 0;  ///< ESPs found on the root's disks
-        std::string device;     ///< "/dev/sda1" ("" when none)
-        std::string fat;        ///< "FAT32", … ("" when not FAT / unreadable)
+        std::size_t count = 0; ///< ESPs found on the root's disks
+        std::string device;    ///< "/dev/sda1" ("" when none)
+        std::string fat;       ///< "FAT32", … ("" when not FAT / unreadable)
         std::string partuuid;
-        std::string mounted_at; ///< its mount point ("" when not mounted)
-        std::string fallback;   ///< "/EFI/BOOT/BOOTX64.EFI", "" when missing
-        bool content_read = false; ///< its loaders could be listed (then an empty fallback means missing)
+        std::string mounted_at;            ///< its mount point ("" when not mounted)
+        std::string fallback;              ///< "/EFI/BOOT/BOOTX64.EFI", "" when missing
+        bool content_read = false;         ///< its loaders could be listed (then an empty fallback means missing)
         std::vector<std::string> findings; ///< "warning esp.small", … (severity and code)
     } esp;
 
