@@ -6,6 +6,7 @@
 
 #include "bootsmith/error.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -84,7 +85,9 @@ std::vector<std::string> completion_candidates(const std::vector<std::string>& w
         }
         if (cmd == nullptr) {
             cmd = find(w);
-            if (cmd == nullptr || !cmd->unavailable.empty() || cmd->passthrough) return {":none"};
+            const char* preview = std::getenv("BOOTSMITH_PREVIEW"); // see app.cpp
+            bool hidden = !cmd || (!cmd->unavailable.empty() && !(preview && std::string_view(preview) == "1"));
+            if (hidden || cmd->passthrough) return {":none"};
             if (cmd->verbs.size() == 1 && cmd->verbs.front().name.empty()) verb = &cmd->verbs.front();
         } else if (verb == nullptr) {
             for (const auto& v : cmd->verbs)

@@ -303,6 +303,59 @@ TEST(DiskEsp, HostileImages) {
     }
 }
 
+TEST(DiskEsp, SeveralEsps) {
+    // A second disk carrying Fedora's ESP: found by its type, not mounted, read from the disk.
+    FixtureCopy r("debian12-uefi");
+    FixtureCopy other("fedora-bls-uefi");
+    fs::copy_file(other.root / "dev/vda", r.root / "dev/vdb");
+    bootsmith::test::write_file(r.root / "sys/block/vdb/removable", "0\n");
+    auto j = json::parse(bs(r, {"disk", "esp", "--json"}).out);
+    EXPECT_EQ(j["disks"], json({"/dev/sda", "/dev/vdb"}));
+    ASSERT_EQ(j["esps"].size(), 2u) << j;
+    EXPECT_EQ(j["esps"][0]["device"], "/dev/sda1"); // the mounted one first
+    EXPECT_EQ(j["esps"][1]["device"], "/dev/vdb1");
+    EXPECT_EQ(j["esps"][1]["read_via"], "disk");
+    EXPECT_EQ(j["esps"][1]["fat"]["uuid"], "5C1D-9E2F");
+    EXPECT_TRUE(has_code(j["findings"], "esp.several")) << j["findings"];
+    auto st = json::parse(bs(r, {"status", "--json"}).out);
+    EXPECT_EQ(st["esp"]["count"], 2);
+    EXPECT_EQ(st["esp"]["device"], "/dev/sda1");
+}
+
+TEST(DiskEsp, Fat16EspOnAnMbrDisk) {
+    if (!have("sfdisk") || !have("mkfs.fat") || !have("mmd")) GTEST_SKIP() << "needs sfdisk, dosfstools, mtools";
+    FixtureCopy r("bios-mbr");
+    auto img = (r.root / "dev/sdb").string();
+    auto mk = sh("truncate -s 32M '" + img +
+                 "' && printf 'label: dos\\nlabel-id: 0xdeadbeef\\nstart=2048, size=32768, type=ef\\n' | "
+                 "sfdisk -q --no-reread --no-tell-kernel '" +
+                 img +
+                 "' && "
+                 "mkfs.fat -F 16 -S 512 --offset=2048 -i 1234ABCD '" +
+                 img +
+                 "' 16384 >/dev/null 2>&1 && "
+                 "mmd -i '" +
+                 img + "@@1048576' ::/EFI ::/EFI/BOOT");
+    ASSERT_EQ(mk.status, 0) << mk.err;
+    bootsmith::test::write_file(r.root / "sys/block/sdb/removable", "0\n");
+    auto res = bs(r, {"disk", "esp", "--json"});
+    ASSERT_EQ(res.status, 0) << res.err;
+    auto e = json::parse(res.out)["esps"][0];
+    EXPECT_EQ(e["device"], "/dev/sdb1");
+    EXPECT_EQ(e["table"], "dos");
+    EXPECT_EQ(e["type"], "0xef");
+    EXPECT_EQ(e["partuuid"], "deadbeef-01");
+    EXPECT_EQ(e["fat"]["type"], "FAT16");
+    EXPECT_EQ(e["fat"]["uuid"], "1234-ABCD");
+    EXPECT_EQ(codes(e["findings"]), std::set<std::string>({"esp.not-mounted", "esp.mbr-type", "esp.fat16-fixed-disk",
+                                                           "esp.small", "esp.no-fallback"}))
+        << e["findings"];
+    // The same partition on removable media: FAT16 is fine there.
+    bootsmith::test::write_file(r.root / "sys/block/sdb/removable", "1\n");
+    e = json::parse(bs(r, {"disk", "esp", "--json"}).out)["esps"][0];
+    EXPECT_FALSE(has_code(e["findings"], "esp.fat16-fixed-disk"));
+}
+
 TEST(DiskEsp, TakesNoArguments) {
     FixtureCopy r("debian12-uefi");
     expect_one_line_error(bs(r, {"disk", "esp", "extra"}), 2, "no arguments");
@@ -420,8 +473,11 @@ TEST(DiskMbr, CompletesTheDisksOfTheRoot) {
     FixtureCopy r("fedora-bls-uefi");
     auto res = bootsmith::test::run({"__complete", "--", "--root", r.root.string(), "disk", "mbr", ""},
                                     {"BOOTSMITH_PREVIEW=1"});
-    // The group is still "not available yet" for completion; once it is enabled the verb offers /dev/vda.
     EXPECT_EQ(res.status, 0) << res.err;
+    EXPECT_NE(res.out.find("/dev/vda\tdisk\n"), std::string::npos) << res.out;
+    // Without the preview switch the group is still "not available yet".
+    auto off = bootsmith::test::run({"__complete", "--", "--root", r.root.string(), "disk", "mbr", ""});
+    EXPECT_EQ(off.out, ":none\n");
 }
 
 // ---------------------------------------------------------------------------------------
