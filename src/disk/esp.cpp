@@ -168,7 +168,7 @@ void markers(const std::string& bytes, EspLoader& l) {
 constexpr std::size_t kMaxLoader = 32u << 20;
 
 /// The loaders in EFI/*/*.efi, their PE machine and kind; the fallback check.
-void survey_loaders(const EspFiles& files, Esp& esp, std::optional<int> fw_bits) {
+void survey_loaders(const EspFiles& files, Esp& esp, std::optional<int> fw_bits, bool deep) {
     std::map<std::size_t, std::vector<std::size_t>> by_hash;
     std::vector<std::string> contents;
     std::string efi_dir;
@@ -192,7 +192,9 @@ void survey_loaders(const EspFiles& files, Esp& esp, std::optional<int> fw_bits)
             l.fallback = iequal(dir.name, "BOOT") && istarts(f.name, "BOOT");
             std::string bytes;
             try {
-                if (f.size <= kMaxLoader)
+                if (!deep && !l.fallback)
+                    ; // listed only (status)
+                else if (f.size <= kMaxLoader)
                     bytes = files.read(l.path, kMaxLoader).value_or("");
                 else
                     add(esp.findings, Severity::info, "esp.loader-large",
@@ -381,7 +383,7 @@ std::shared_ptr<EspFiles> open_esp_files(const sys::Root& root, const Esp& esp) 
     return EspFiles::image(root, esp.disk, esp.start * 512, esp.sectors * 512, esp.device);
 }
 
-EspReport find_esps(const sys::Root& root) {
+EspReport find_esps(const sys::Root& root, bool loaders) {
     EspReport r;
     r.uefi = root.is_dir("/sys/firmware/efi");
     if (auto t = read_small(root, "/sys/firmware/efi/fw_platform_size")) {
@@ -472,7 +474,7 @@ EspReport find_esps(const sys::Root& root) {
             if (files && !e.fat.empty() && (e.mount_point.empty() || !is_fat_fs(e.mount_fs))) {
                 e.read_via = "disk";
                 try {
-                    survey_loaders(*files, e, r.firmware_bits);
+                    survey_loaders(*files, e, r.firmware_bits, loaders);
                 } catch (const Error& err) {
                     e.loaders.clear();
                     add(e.findings, Severity::error, "esp.fs-corrupt", std::string(err.what()));
@@ -482,7 +484,7 @@ EspReport find_esps(const sys::Root& root) {
         if (!e.mount_point.empty() && is_fat_fs(e.mount_fs)) {
             e.read_via = "mount";
             try {
-                survey_loaders(*EspFiles::mounted(root, e.mount_point), e, r.firmware_bits);
+                survey_loaders(*EspFiles::mounted(root, e.mount_point), e, r.firmware_bits, loaders);
             } catch (const Error& err) {
                 add(e.findings, Severity::error, "esp.unreadable", std::string(err.what()));
             }

@@ -125,7 +125,7 @@ Status gather(const sys::System& sys) {
 
     // The ESP as the partition tables tell (bootsmith disk esp), and each disk's boot code.
     survey(s, [&] {
-        auto r = disk::find_esps(root);
+        auto r = disk::find_esps(root, false);
         s.esp.count = r.esps.size();
         if (r.esps.empty()) return;
         const auto& e = r.esps.front();
@@ -145,9 +145,17 @@ Status gather(const sys::System& sys) {
     });
     for (const auto& dev : disk::root_disks(root))
         survey(s, [&] {
-            auto m = disk::read_mbr_report(root, dev);
             Status::DiskBoot d;
             d.device = dev;
+            disk::MbrReport m;
+            try {
+                m = disk::read_mbr_report(root, dev);
+            } catch (const Error& e) {
+                if (e.code() != Exit::no_perm) throw;
+                d.summary = "not readable (permission denied)"; // as a user, on a live system: not a problem
+                s.disks.push_back(std::move(d));
+                return;
+            }
             d.mbr = std::string(disk::to_string(m.mbr.kind));
             d.boot_code = m.code.id;
             d.summary = disk::boot_code_summary(m);

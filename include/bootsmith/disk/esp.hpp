@@ -110,7 +110,9 @@ struct EspReport {
 std::vector<std::string> root_disks(const sys::Root& root);
 
 /// Finds and checks the ESPs. Never throws for unreadable parts: they become findings.
-EspReport find_esps(const sys::Root& root);
+/// `loaders` false (status): only the fallback loaders are read, the others are listed
+/// without their PE machine, markers or copies.
+EspReport find_esps(const sys::Root& root, bool loaders = true);
 
 /// The files of an ESP found by find_esps (nullptr when its content cannot be read).
 std::shared_ptr<EspFiles> open_esp_files(const sys::Root& root, const Esp& esp);
