@@ -370,9 +370,12 @@ std::vector<std::string> root_disks(const sys::Root& root) {
     for (const auto& e : root.list("/sys/block")) {
         const std::string& n = e.name;
         if (n.starts_with("loop") || n.starts_with("ram") || n.starts_with("zram") || n.starts_with("sr") ||
-            n.starts_with("fd"))
+            n.starts_with("fd") || n.starts_with("dm-"))
             continue;
-        if (root.exists("/dev/" + n)) out.push_back("/dev/" + n);
+        // Only images and block devices: opening a FIFO planted as dev/sda would block.
+        auto st = root.stat("/dev/" + n);
+        if (st && (st->type == sys::FileInfo::Type::regular || st->type == sys::FileInfo::Type::block))
+            out.push_back("/dev/" + n);
     }
     return out;
 }
@@ -521,6 +524,8 @@ EspReport find_esps(const sys::Root& root, bool loaders) {
         if (m == nullptr) continue;
         bool fat = is_fat_fs(m->fs_type);
         auto [d, p] = partition_of(*m);
+        if (d != nullptr && std::find(seen.begin(), seen.end(), std::make_pair(d, p)) != seen.end())
+            continue; // the same partition mounted at two of these places
         if (!fat) {
             // /boot on ext4 is normal; only the dedicated ESP mount points must be FAT.
             if (std::string_view(mp) == "/boot") continue;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -354,6 +355,24 @@ TEST(DiskEsp, Fat16EspOnAnMbrDisk) {
     bootsmith::test::write_file(r.root / "sys/block/sdb/removable", "1\n");
     e = json::parse(bs(r, {"disk", "esp", "--json"}).out)["esps"][0];
     EXPECT_FALSE(has_code(e["findings"], "esp.fat16-fixed-disk"));
+}
+
+TEST(DiskEsp, MountedTwiceIsOneEspAndAFifoDiskIsSkipped) {
+    FixtureCopy r("debian12-uefi");
+    auto mi = r.file("proc/self/mountinfo");
+    mi += "62 28 8:1 / /efi rw,relatime shared:33 - vfat /dev/sda1 rw\n";
+    bootsmith::test::write_file(r.root / "proc/self/mountinfo", mi);
+    // A FIFO where a disk would be must not block the search.
+    bootsmith::test::write_file(r.root / "sys/block/sdz/removable", "0\n");
+    ASSERT_EQ(::mkfifo((r.root / "dev/sdz").c_str(), 0600), 0);
+    auto res = bs(r, {"disk", "esp", "--json"});
+    ASSERT_EQ(res.status, 0) << res.err;
+    auto j = json::parse(res.out);
+    ASSERT_EQ(j["esps"].size(), 1u) << j;
+    EXPECT_EQ(j["esps"][0]["mount_point"], "/efi"); // bootctl's order: /efi before /boot/efi
+    EXPECT_EQ(j["disks"], json({"/dev/sda"}));
+    EXPECT_EQ(bs(r, {"status"}).status, 0);
+    expect_one_line_error(bs(r, {"disk", "mbr", "/dev/sdz"}), 65, "not a disk");
 }
 
 TEST(DiskEsp, TakesNoArguments) {

@@ -106,7 +106,7 @@ struct EspReport {
     std::vector<Finding> findings;    ///< not about one ESP: esp.several, esp.not-found, disk errors
 };
 
-/// The disks of a root: sys/block/* that have a dev/<name> (loop, ram and zram devices skipped).
+/// The disks of a root: sys/block/* that have a dev/<name> (loop, ram, zram, sr, fd and dm- devices skipped).
 std::vector<std::string> root_disks(const sys::Root& root);
 
 /// Finds and checks the ESPs. Never throws for unreadable parts: they become findings.
