@@ -103,6 +103,7 @@ struct DiskCache {
     bool loaded = false;
     std::vector<disk::PartitionTable> tables;
     std::vector<disk::Mount> mounts;
+    std::vector<std::string> unreadable; ///< disks that could not be read (not: hold no table)
     /// Opened file systems by partition device (1,000 entries on one ESP open it once).
     std::map<std::string, std::shared_ptr<disk::EspFiles>> files;
     void load() {
@@ -111,7 +112,9 @@ struct DiskCache {
         for (const auto& d : disk::root_disks(root)) {
             try {
                 tables.push_back(disk::read_partition_table(root, d));
-            } catch (const Error&) {}
+            } catch (const Error& e) {
+                if (e.code() != Exit::data) unreadable.emplace_back(e.what()); // permission, I/O
+            }
         }
         mounts = disk::read_mounts(root);
     }
@@ -156,6 +159,15 @@ DiskMatch match_disk(DiskCache& c, const BootState& s, const BootEntry& e, const
                 }
         }
         if (part != nullptr) break;
+    }
+    if (part == nullptr && !c.unreadable.empty()) {
+        std::string why;
+        for (const auto& u : c.unreadable)
+            why += (why.empty() ? "" : "; ") + u;
+        m.findings.push_back({disk::Severity::warning, "boot.hd-unchecked",
+                              e.name + ": HD(" + std::to_string(hd.partition) + "," + hd.format_name() + "," +
+                                  hd.signature + ") is on no readable disk; not read: " + why});
+        return m;
     }
     if (part == nullptr) {
         m.findings.push_back({disk::Severity::error, "boot.hd-no-partition",
