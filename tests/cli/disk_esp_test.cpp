@@ -634,3 +634,28 @@ TEST(DiskBootList, HdStartDisagreesWithTheTable) {
     EXPECT_EQ(d["size"], 81000);
     EXPECT_TRUE(has_code(d["findings"], "boot.hd-mismatch")) << d;
 }
+
+TEST(DiskBootList, MbrSignatureThenStartAndSize) {
+    // An entry made by `boot create` for partition 1 of an MBR disk (CentOS's image as sdb).
+    FixtureCopy r("debian12-uefi");
+    FixtureCopy centos("centos7-bios");
+    fs::copy_file(centos.root / "dev/sda", r.root / "dev/sdb");
+    bootsmith::test::write_file(r.root / "sys/block/sdb/removable", "0\n");
+    auto made = bs(r, {"--yes", "boot", "create", "--disk", "/dev/sdb", "--part", "1", "--loader", "\\EFI\\x.efi",
+                       "--label", "mbrtest"});
+    ASSERT_EQ(made.status, 0) << made.err;
+    auto j = json::parse(bs(r, {"boot", "list", "-v", "--json"}).out);
+    json d;
+    for (const auto& e : j["entries"])
+        if (e["description"] == "mbrtest") d = e["disk"];
+    ASSERT_TRUE(d.is_object()) << j;
+    EXPECT_EQ(d["matched"], true);
+    EXPECT_EQ(d["matched_by"], "mbr-signature+start");
+    EXPECT_EQ(d["device"], "/dev/sdb1");
+    EXPECT_EQ(d["partuuid"], "7c3e9a51-01");
+    EXPECT_TRUE(d["file_exists"].is_null()); // ext4: the file cannot be looked up
+    EXPECT_TRUE(has_code(d["findings"], "boot.file-unchecked")) << d;
+    // The debian entry (now second in BootOrder) still matches sda1.
+    EXPECT_EQ(j["entries"][0]["description"], "mbrtest");
+    EXPECT_EQ(j["entries"][1]["disk"]["device"], "/dev/sda1");
+}
