@@ -1,6 +1,7 @@
 // bootsmith boot …: UEFI boot entries.
 #include "app.hpp"
 
+#include "bootsmith/disk/esp.hpp"
 #include "bootsmith/disk/mounts.hpp"
 #include "bootsmith/disk/partition_table.hpp"
 #include "bootsmith/efi/boot_manager.hpp"
@@ -9,6 +10,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <map>
 #include <ostream>
 #include <sstream>
 
@@ -81,7 +83,177 @@ std::string entry_line(const BootState& s, const BootEntry& e, bool verbose) {
     return o.str();
 }
 
-std::string listing_text(const BootState& s, bool verbose) {
+// ---------------------------------------------------------------------------------------
+// boot list -v: the partition an HD() node names, on the disks of the root.
+
+struct DiskMatch {
+    bool matched = false;
+    std::string device, disk, partuuid, mount_point;
+    std::uint32_t number = 0;
+    std::uint64_t start = 0, size = 0; ///< logical blocks, from the table
+    std::string matched_by;            ///< "partuuid", "mbr-signature+start", "mbr-signature+number"
+    std::optional<bool> file_exists;   ///< nullopt: no File() node, or the partition cannot be read
+    std::string file_via;              ///< "mount" or "disk"
+    std::vector<disk::Finding> findings;
+};
+
+struct DiskCache {
+    explicit DiskCache(const sys::Root& r) : root(r) {}
+    const sys::Root& root;
+    bool loaded = false;
+    std::vector<disk::PartitionTable> tables;
+    std::vector<disk::Mount> mounts;
+    std::vector<std::string> unreadable; ///< disks that could not be read (not: hold no table)
+    /// Opened file systems by partition device (1,000 entries on one ESP open it once).
+    std::map<std::string, std::shared_ptr<disk::EspFiles>> files;
+    void load() {
+        if (loaded) return;
+        loaded = true;
+        for (const auto& d : disk::root_disks(root)) {
+            try {
+                tables.push_back(disk::read_partition_table(root, d));
+            } catch (const Error& e) {
+                if (e.code() != Exit::data) unreadable.emplace_back(e.what()); // permission, I/O
+            }
+        }
+        mounts = disk::read_mounts(root);
+    }
+};
+
+bool iequal_text(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+DiskMatch match_disk(DiskCache& c, const BootState& s, const BootEntry& e, const efi::DevicePathInfo& dp) {
+    DiskMatch m;
+    const auto& hd = *dp.hard_drive;
+    c.load();
+    const disk::PartitionTable* table = nullptr;
+    const disk::Partition* part = nullptr;
+    for (const auto& t : c.tables) {
+        auto blocks = [&](std::uint64_t sectors) { return sectors * 512 / t.sector_size; };
+        if (hd.signature_type == 2 && t.type == "gpt") {
+            for (const auto& p : t.partitions)
+                if (!p.partuuid.empty() && iequal_text(p.partuuid, hd.signature)) {
+                    table = &t;
+                    part = &p;
+                    m.matched_by = "partuuid";
+                }
+        } else if (hd.signature_type == 1 && t.type == "dos" && !t.id.empty() &&
+                   iequal_text("0x" + t.id, hd.signature)) {
+            for (const auto& p : t.partitions)
+                if (blocks(p.start) == hd.start && blocks(p.size) == hd.size) {
+                    table = &t;
+                    part = &p;
+                    m.matched_by = "mbr-signature+start";
+                }
+            if (part == nullptr)
+                if (const auto* p = t.find(hd.partition)) {
+                    table = &t;
+                    part = p;
+                    m.matched_by = "mbr-signature+number";
+                }
+        }
+        if (part != nullptr) break;
+    }
+    if (part == nullptr && !c.unreadable.empty()) {
+        std::string why;
+        for (const auto& u : c.unreadable)
+            why += (why.empty() ? "" : "; ") + u;
+        m.findings.push_back({disk::Severity::warning, "boot.hd-unchecked",
+                              e.name + ": HD(" + std::to_string(hd.partition) + "," + hd.format_name() + "," +
+                                  hd.signature + ") is on no readable disk; not read: " + why});
+        return m;
+    }
+    if (part == nullptr) {
+        m.findings.push_back({disk::Severity::error, "boot.hd-no-partition",
+                              e.name + ": HD(" + std::to_string(hd.partition) + "," + hd.format_name() + "," +
+                                  hd.signature + ") matches no partition on the disks of this root"});
+        return m;
+    }
+    m.matched = true;
+    std::string disk_name = table->device.substr(table->device.rfind('/') + 1);
+    m.disk = table->device;
+    m.device = "/dev/" + disk::partition_name(disk_name, part->number);
+    m.number = part->number;
+    m.partuuid = part->partuuid;
+    m.start = part->start * 512 / table->sector_size;
+    m.size = part->size * 512 / table->sector_size;
+    if (m.number != hd.partition || m.start != hd.start || m.size != hd.size)
+        m.findings.push_back({disk::Severity::warning, "boot.hd-mismatch",
+                              e.name + ": HD() says partition " + std::to_string(hd.partition) + ", start " +
+                                  std::to_string(hd.start) + ", size " + std::to_string(hd.size) + "; " + m.device +
+                                  " is partition " + std::to_string(m.number) + ", start " + std::to_string(m.start) +
+                                  ", size " + std::to_string(m.size)});
+    for (const auto& mt : c.mounts)
+        if (mt.source == m.device) m.mount_point = mt.mount_point;
+    if (!dp.file) return m;
+    try {
+        auto& files = c.files[m.device];
+        if (!files) {
+            const disk::Mount* mt = nullptr;
+            for (const auto& x : c.mounts)
+                if (x.source == m.device) mt = &x;
+            if (mt != nullptr && (mt->fs_type == "vfat" || mt->fs_type == "msdos"))
+                files = disk::EspFiles::mounted(c.root, mt->mount_point);
+            else
+                files = disk::EspFiles::image(c.root, m.disk, part->start * 512, part->size * 512, m.device);
+        }
+        m.file_via = std::string(files->via());
+        m.file_exists = files->exists(*dp.file);
+    } catch (const Error& err) {
+        m.findings.push_back({disk::Severity::warning, "boot.file-unchecked",
+                              e.name + ": cannot check " + *dp.file + ": " + err.what()});
+    }
+    if (m.file_exists && !*m.file_exists) {
+        bool in_use = e.option->active() && e.number && s.in_order(*e.number);
+        m.findings.push_back({in_use ? disk::Severity::error : disk::Severity::warning, "boot.file-missing",
+                              e.name + ": " + *dp.file + " does not exist on " + m.device +
+                                  (in_use ? " (an active entry in BootOrder: the firmware will skip it)" : "")});
+    }
+    return m;
+}
+
+Json disk_match_json(const DiskMatch& m) {
+    Json f = Json::array();
+    for (const auto& x : m.findings)
+        f.push_back({{"severity", disk::to_string(x.severity)}, {"code", x.code}, {"message", x.message}});
+    auto opt = [](const std::string& v) { return v.empty() ? Json(nullptr) : Json(v); };
+    return {{"matched", m.matched},
+            {"matched_by", opt(m.matched_by)},
+            {"device", opt(m.device)},
+            {"disk", opt(m.disk)},
+            {"partition", m.matched ? Json(m.number) : Json(nullptr)},
+            {"partuuid", opt(m.partuuid)},
+            {"start", m.matched ? Json(m.start) : Json(nullptr)},
+            {"size", m.matched ? Json(m.size) : Json(nullptr)},
+            {"mount_point", opt(m.mount_point)},
+            {"file_exists", m.file_exists ? Json(*m.file_exists) : Json(nullptr)},
+            {"file_checked_via", opt(m.file_via)},
+            {"findings", f}};
+}
+
+std::string disk_match_text(const DiskMatch& m, const efi::DevicePathInfo& dp) {
+    std::ostringstream o;
+    if (m.matched) {
+        o << "      partition: " << m.device << " (disk " << m.disk << ", "
+          << (m.partuuid.empty() ? std::string("no PARTUUID") : "PARTUUID " + m.partuuid) << ")"
+          << (m.mount_point.empty() ? std::string(", not mounted") : ", mounted at " + printable(m.mount_point))
+          << "\n";
+        if (dp.file && m.file_exists)
+            o << "      file: " << printable(*dp.file) << (*m.file_exists ? " exists" : " is missing") << " (checked "
+              << (m.file_via == "mount" ? "through the mount point" : "on the disk") << ")\n";
+    }
+    for (const auto& f : m.findings)
+        o << "      " << disk::to_string(f.severity) << " " << f.code << ": " << printable(f.message) << "\n";
+    return o.str();
+}
+
+std::string listing_text(const BootState& s, bool verbose, DiskCache* disks = nullptr) {
     std::ostringstream o;
     auto num = [](const std::optional<std::uint16_t>& v) { return v ? efi::number_text(*v) : std::string("(none)"); };
     o << "BootCurrent: " << num(s.current) << "\n";
@@ -89,8 +261,13 @@ std::string listing_text(const BootState& s, bool verbose) {
     o << "Timeout:     " << (s.timeout ? std::to_string(*s.timeout) + " seconds" : std::string("(none)")) << "\n";
     o << "BootOrder:   "
       << (s.order ? efi::order_text(*s.order) : std::string("(none: firmware will attempt recovery)")) << "\n";
-    for (const auto* e : s.listing())
+    for (const auto* e : s.listing()) {
         o << entry_line(s, *e, verbose);
+        if (disks != nullptr && e->option) {
+            auto dp = efi::describe_device_path(e->option->path);
+            if (dp.hard_drive) o << disk_match_text(match_disk(*disks, s, *e, dp), dp);
+        }
+    }
     for (const auto& p : s.problems)
         o << "problem: " << p << "\n";
     return o.str();
@@ -136,10 +313,22 @@ Command boot_command() {
                            "List BootCurrent, BootNext, Timeout, BootOrder and every Boot#### (-v: paths, data)");
         v.run = [](Context& ctx, const po::variables_map&) {
             auto s = load(ctx.system());
-            if (ctx.globals().json)
-                ctx.print_json(efi::list_json(s, ctx.system().vars()));
-            else
-                ctx.out() << listing_text(s, ctx.globals().verbose);
+            DiskCache disks(ctx.system().root());
+            bool verbose = ctx.globals().verbose;
+            if (ctx.globals().json) {
+                Json j = efi::list_json(s, ctx.system().vars());
+                // -v adds, per entry with an HD() node, the partition it names ("disk").
+                if (verbose)
+                    for (auto& je : j["entries"])
+                        for (const auto* e : s.listing())
+                            if (e->name == je["name"] && e->option) {
+                                auto dp = efi::describe_device_path(e->option->path);
+                                if (dp.hard_drive) je["disk"] = disk_match_json(match_disk(disks, s, *e, dp));
+                            }
+                ctx.print_json(j);
+            } else {
+                ctx.out() << listing_text(s, verbose, verbose ? &disks : nullptr);
+            }
             return 0;
         };
         c.verbs.push_back(std::move(v));

@@ -1,5 +1,7 @@
 #include "bootsmith/status/status.hpp"
 
+#include "bootsmith/disk/bootcode.hpp"
+#include "bootsmith/disk/esp.hpp"
 #include "bootsmith/efi/boot_manager.hpp"
 #include "bootsmith/grub/grubenv.hpp"
 #include "bootsmith/grub/menu.hpp"
@@ -121,6 +123,46 @@ Status gather(const sys::System& sys) {
         if (found) break;
     }
 
+    // The ESP as the partition tables tell (bootsmith disk esp), and each disk's boot code.
+    survey(s, [&] {
+        auto r = disk::find_esps(root, false);
+        s.esp.count = r.esps.size();
+        if (r.esps.empty()) return;
+        const auto& e = r.esps.front();
+        s.esp.device = e.device;
+        s.esp.fat = e.fat;
+        s.esp.partuuid = e.partuuid;
+        s.esp.mounted_at = e.mount_point;
+        s.esp.fallback = e.fallback;
+        s.esp.content_read = !e.read_via.empty();
+        for (const auto& x : r.esps)
+            for (const auto& f : x.findings)
+                if (f.severity != disk::Severity::info)
+                    s.esp.findings.push_back(std::string(disk::to_string(f.severity)) + " " + f.code);
+        for (const auto& f : r.findings)
+            if (f.severity != disk::Severity::info)
+                s.esp.findings.push_back(std::string(disk::to_string(f.severity)) + " " + f.code);
+    });
+    for (const auto& dev : disk::root_disks(root))
+        survey(s, [&] {
+            Status::DiskBoot d;
+            d.device = dev;
+            disk::MbrReport m;
+            try {
+                m = disk::read_mbr_report(root, dev);
+            } catch (const Error& e) {
+                if (e.code() != Exit::no_perm) throw;
+                d.summary = "not readable (permission denied)"; // as a user, on a live system: not a problem
+                s.disks.push_back(std::move(d));
+                return;
+            }
+            d.mbr = std::string(disk::to_string(m.mbr.kind));
+            d.boot_code = m.code.id;
+            d.summary = disk::boot_code_summary(m);
+            if (m.grub) d.core_img = m.grub->found ? std::string(disk::to_string(m.grub->location)) : "missing";
+            s.disks.push_back(std::move(d));
+        });
+
     bool grub = false, sdboot = false, bls = false;
     for (const auto& f : s.files) {
         grub |= f.kind == "grub.cfg" || f.kind == "core.img" || f.kind == "core.efi";
@@ -219,8 +261,25 @@ Json to_json(const Status& s) {
     for (const auto& f : s.files)
         files.push_back({{"path", f.path}, {"kind", f.kind}});
     j["boot_loader"] = {{"detected", s.loaders}, {"files", files}};
+    auto opt = [](const std::string& v) { return v.empty() ? Json(nullptr) : Json(v); };
     j["esp"] = {{"mount_point", s.esp.mount_point.empty() ? Json(nullptr) : Json(s.esp.mount_point)},
-                {"binaries", s.esp.binaries}};
+                {"binaries", s.esp.binaries},
+                {"count", s.esp.count},
+                {"device", opt(s.esp.device)},
+                {"fat", opt(s.esp.fat)},
+                {"partuuid", opt(s.esp.partuuid)},
+                {"mounted_at", opt(s.esp.mounted_at)},
+                {"fallback", opt(s.esp.fallback)},
+                {"fallback_present", s.esp.content_read ? Json(!s.esp.fallback.empty()) : Json(nullptr)},
+                {"findings", s.esp.findings}};
+    Json disks = Json::array();
+    for (const auto& d : s.disks)
+        disks.push_back({{"device", d.device},
+                         {"mbr", d.mbr},
+                         {"boot_code", d.boot_code},
+                         {"summary", d.summary},
+                         {"core_img", opt(d.core_img)}});
+    j["disks"] = disks;
     auto choice = [](const std::optional<Status::GrubChoice>& c) -> Json {
         if (!c) return nullptr;
         return {{"value", c->value},
@@ -293,6 +352,17 @@ std::string to_text(const Status& s, bool color) {
         row("ESP:          ", s.esp.mount_point + ": " + std::to_string(s.esp.binaries.size()) + " EFI binaries");
     for (const auto& e : s.esp.binaries)
         row("  binary:     ", e);
+    if (!s.esp.device.empty()) {
+        std::string t = s.esp.device + (s.esp.fat.empty() ? "" : ", " + s.esp.fat) +
+                        (s.esp.mounted_at.empty() ? ", not mounted" : ", mounted at " + s.esp.mounted_at);
+        if (s.esp.content_read) t += s.esp.fallback.empty() ? ", no fallback loader" : ", fallback " + s.esp.fallback;
+        if (s.esp.count > 1) t += " (" + std::to_string(s.esp.count) + " ESPs, see bootsmith disk esp)";
+        row(s.esp.mount_point.empty() ? "ESP:          " : "  partition:  ", t);
+    } else if (s.esp.mount_point.empty()) {
+        row("ESP:          ", "none found");
+    }
+    for (const auto& d : s.disks)
+        row("Boot code:    ", d.device + ": " + d.summary);
     auto choice_text = [](const Status::GrubChoice& c) {
         return "\"" + printable(c.value) + "\"" +
                (c.title ? " = " + printable(*c.title) : std::string(" (matches no entry)"));

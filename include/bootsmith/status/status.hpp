@@ -42,7 +42,26 @@ struct Status {
     struct Esp {
         std::string mount_point;           ///< "" when no ESP content is visible
         std::vector<std::string> binaries; ///< *.efi under <mount>/EFI, system paths
+        // From the partition tables (bootsmith disk esp): the first ESP found, mounted ones first.
+        std::size_t count = 0; ///< ESPs found on the root's disks
+        std::string device;    ///< "/dev/sda1" ("" when none)
+        std::string fat;       ///< "FAT32", … ("" when not FAT / unreadable)
+        std::string partuuid;
+        std::string mounted_at;            ///< its mount point ("" when not mounted)
+        std::string fallback;              ///< "/EFI/BOOT/BOOTX64.EFI", "" when missing
+        bool content_read = false;         ///< its loaders could be listed (then an empty fallback means missing)
+        std::vector<std::string> findings; ///< "warning esp.small", … (severity and code)
     } esp;
+
+    /// Sector 0 of each disk (bootsmith disk mbr).
+    struct DiskBoot {
+        std::string device;    ///< "/dev/sda"
+        std::string mbr;       ///< "dos", "protective", "hybrid", "none"
+        std::string boot_code; ///< stable id: "grub2", "none", "syslinux-mbr", …
+        std::string summary;   ///< "GRUB 2 (1.99 – 2.12), core.img in the MBR gap"
+        std::string core_img;  ///< GRUB only: "mbr-gap", "bios-boot-partition", "missing", … ("" otherwise)
+    };
+    std::vector<DiskBoot> disks;
 
     /// GRUB's saved and one-shot default (grubenv) and what they select in grub.cfg.
     struct GrubChoice {
