@@ -40,8 +40,7 @@ Command undo_command() {
         std::vector<std::string> out;
         if (!args.empty()) return out;
         for (const auto& e : history::load(ctx.system().root()))
-            if (e.usable())
-                out.push_back(e.id + "\t" + (e.undone_by.empty() ? "" : "(undone) ") + e.title);
+            if (e.usable()) out.push_back(e.id + "\t" + (e.undone_by.empty() ? "" : "(undone) ") + e.title);
         return out;
     };
     v.run = [](Context& ctx, const po::variables_map& vm) {

@@ -738,7 +738,8 @@ sys::Plan plan_restore(const BootState& s, const Json& backup, const std::string
         const auto* old = s.find_name(v.id.name);
         targets.push_back({v.id, old ? std::optional(old->var) : std::nullopt, v, "from the backup"});
     }
-    auto put = [&](const char* name, const std::optional<sys::Variable>& cur, const std::optional<sys::Variable>& want) {
+    auto put = [&](const char* name, const std::optional<sys::Variable>& cur,
+                   const std::optional<sys::Variable>& want) {
         targets.push_back(
             {sys::VarId {name, sys::kGlobalGuid}, cur, want, want ? "from the backup" : "absent from the backup"});
     };

@@ -18,9 +18,8 @@ std::tuple<std::string, long, std::string> id_key(const std::string& id) {
     auto dash = id.find('-');
     if (dash == std::string::npos) return {id, 1, id};
     std::string rest = id.substr(dash + 1);
-    bool digits = !rest.empty() && rest.size() < 9 && std::all_of(rest.begin(), rest.end(), [](char c) {
-        return c >= '0' && c <= '9';
-    });
+    bool digits = !rest.empty() && rest.size() < 9 &&
+                  std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
     return {id.substr(0, dash), digits ? std::stol(rest) : 0, id};
 }
 
@@ -135,8 +134,7 @@ void read_manifest(const sys::Root& root, Entry& e) {
             std::optional<sys::FileInfo> info;
             try {
                 info = root.lstat(e.dir + "/" + *rel);
-            } catch (const Error&) {
-            }
+            } catch (const Error&) {}
             if (!info || info->type != sys::FileInfo::Type::regular)
                 error(e, "backup.missing-file", *rel + " is missing (" + it.label() + " cannot be restored)");
         }
@@ -299,7 +297,10 @@ const Entry& pick(const std::vector<Entry>& history, const std::string& id, bool
                         "name an older plan's ID to skip it (see 'bootsmith history')");
         return e;
     }
-    throw Error(Exit::no_input, "nothing to undo: no applied plan in " + where, "see 'bootsmith history'");
+    throw Error(Exit::no_input,
+                history.empty() ? "nothing to undo: no plans applied yet (nothing in " + where + ")"
+                                : "nothing to undo: every plan in the history is undone already",
+                "see 'bootsmith history'");
 }
 
 sys::Plan plan_undo(sys::System& sys, const Entry& e, bool force) {
@@ -349,7 +350,8 @@ sys::Plan plan_undo(sys::System& sys, const Entry& e, bool force) {
         std::optional<std::string> wrote = last.action == "remove" ? std::nullopt
                                            : recorded              ? std::optional(saved(last.written))
                                                                    : std::nullopt;
-        if (!recorded || now != wrote) changed.push_back(describe(root.display(first.path), now.has_value(), wrote.has_value(), recorded));
+        if (!recorded || now != wrote)
+            changed.push_back(describe(root.display(first.path), now.has_value(), wrote.has_value(), recorded));
         if (old)
             p.write_file(first.path, now, *old,
                          now ? "back to its content before " + e.id : "removed by " + e.id + ": recreated", true,
@@ -393,8 +395,7 @@ sys::Plan plan_undo(sys::System& sys, const Entry& e, bool force) {
                         "pass --force to put back the old content anyway ('--force --dry-run' shows it)");
         p.notes.push_back("changed since " + e.id + " was applied, put back anyway (--force): " + list);
     }
-    if (e.state == "pending")
-        p.notes.push_back(e.id + " did not finish: only the changes it made are undone");
+    if (e.state == "pending") p.notes.push_back(e.id + " did not finish: only the changes it made are undone");
     return p;
 }
 

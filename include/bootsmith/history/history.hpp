@@ -21,11 +21,11 @@ struct Item {
     std::string path;   ///< file: its system path
     sys::VarId var;     ///< efivar: its name and GUID
     bool existed = false;
-    std::string backup;          ///< the old content, relative to the backup directory ("" if none)
-    std::string written;         ///< what the plan wrote, relative to it ("" if none or not recorded)
-    std::optional<mode_t> mode;  ///< the old file's mode
-    std::string label() const;   ///< the path, or the variable name
-    std::string sigil() const;   ///< "+" created, "-" removed/deleted, "~" changed
+    std::string backup;         ///< the old content, relative to the backup directory ("" if none)
+    std::string written;        ///< what the plan wrote, relative to it ("" if none or not recorded)
+    std::optional<mode_t> mode; ///< the old file's mode
+    std::string label() const;  ///< the path, or the variable name
+    std::string sigil() const;  ///< "+" created, "-" removed/deleted, "~" changed
 };
 
 /// Something wrong with a backup: severity "error" (cannot be undone) or "warning".
