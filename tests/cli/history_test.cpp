@@ -335,3 +335,55 @@ TEST(Undo, CreatedAndRemovedFiles) {
     ASSERT_EQ(r({"undo"}).status, 0);
     EXPECT_EQ(tree_diff(original, content(r.root)), "");
 }
+
+// Undo writes EFI variables in crash-safe order: BootOrder stops naming an entry before the
+// entry goes, and an entry comes back before BootOrder names it again.
+TEST(Undo, VariablesInCrashSafeOrder) {
+    Root r("debian12-uefi");
+    auto order_of = [&](const std::string& id) {
+        auto res = r({"--dry-run", "--json", "undo", id});
+        EXPECT_EQ(res.status, 0) << res.err;
+        std::vector<std::string> out;
+        auto plan = json::parse(res.out);
+        for (const auto& c : plan["changes"])
+            out.push_back(c["action"].get<std::string>() + " " + c["name"].get<std::string>());
+        return out;
+    };
+    ASSERT_EQ(r({"boot", "create", "--disk", "/dev/sda", "--part", "1", "--loader", "\\EFI\\undo\\x.efi", "--label",
+                 "undo test"})
+                  .status,
+              0);
+    auto created = history(r)["plans"][0]["id"].get<std::string>();
+    EXPECT_EQ(order_of(created), (std::vector<std::string> {"set BootOrder", "delete Boot0003"}));
+    ASSERT_EQ(r({"boot", "delete", "0001"}).status, 0);
+    auto deleted = history(r)["plans"][0]["id"].get<std::string>();
+    EXPECT_EQ(order_of(deleted), (std::vector<std::string> {"create Boot0001", "set BootOrder"}));
+}
+
+// A plan that never finished (state "pending") is undone as far as it got: what is already
+// as it was before is left alone.
+TEST(Undo, PendingPlanUndoneAsFarAsItGot) {
+    Root r("fedora-bls-uefi");
+    const Tree original = content(r.root);
+    const std::string order = bootsmith::test::kEfivars + "BootOrder-" + bootsmith::test::kGlobalGuid;
+    const std::string old_order = r.file(order);
+    ASSERT_EQ(r({"boot", "create", "--disk", "/dev/vda", "--part", "1", "--loader", "\\EFI\\undo\\x.efi", "--label",
+                 "undo test"})
+                  .status,
+              0);
+    // As if the process had died after the entry and before BootOrder.
+    auto id = history(r)["plans"][0]["id"].get<std::string>();
+    fs::path manifest = r.root / kBackups / id / "manifest.json";
+    auto m = json::parse(read_file(manifest));
+    m["state"] = "pending";
+    write_file(manifest, m.dump(2) + "\n", 0600);
+    write_file(r.root / order, old_order);
+    auto j = history(r);
+    EXPECT_EQ(j["plans"][0]["state"], "pending");
+    EXPECT_EQ(j["plans"][0]["findings"][0]["code"], "backup.pending");
+    EXPECT_NE(r({"history"}).out.find(" pending  "), std::string::npos);
+    auto u = r({"undo"});
+    ASSERT_EQ(u.status, 0) << u.err;
+    EXPECT_NE(u.out.find("(1 change)"), std::string::npos) << u.out;
+    EXPECT_EQ(tree_diff(original, content(r.root)), "");
+}
