@@ -253,6 +253,8 @@ const std::vector<Command>& commands() {
         t.push_back(efibootmgr_command());
         t.push_back(kernel_command());
         t.push_back(disk_command());
+        t.push_back(history_command());
+        t.push_back(undo_command());
         t.push_back(grub_editenv_command());
         t.push_back(grubby_command());
         for (auto& g : pending_groups())

@@ -168,6 +168,8 @@ Command grub_editenv_command();
 Command kernel_command();
 Command disk_command();
 Command grubby_command();
+Command history_command();
+Command undo_command();
 Command complete_command();
 std::vector<Command> pending_groups();
 

@@ -648,6 +648,21 @@ sys::Plan plan_dedupe(const BootState& s) {
 // ---------------------------------------------------------------------------------------
 // Backup and restore
 
+void plan_variables(sys::Plan& p, const std::vector<VarTarget>& targets) {
+    auto add = [&](const VarTarget& t) {
+        if (t.wanted)
+            p.set_var(t.current, *t.wanted, t.current ? summarize(*t.current) : "", summarize(*t.wanted), t.reason);
+        else if (t.current)
+            p.delete_var(*t.current, summarize(*t.current), t.reason);
+    };
+    for (const auto& t : targets) // entries that must exist before anything names them
+        if (looks_like_entry(t.id.name) && t.wanted) add(t);
+    for (const auto& t : targets) // BootOrder, BootNext, Timeout, anything else
+        if (!looks_like_entry(t.id.name)) add(t);
+    for (const auto& t : targets) // entries nothing names any more
+        if (looks_like_entry(t.id.name) && !t.wanted) add(t);
+}
+
 Json make_backup(const BootState& s) {
     Json j;
     j["schema"] = "bootsmith.efi-backup/1";
@@ -716,24 +731,24 @@ sys::Plan plan_restore(const BootState& s, const Json& backup, const std::string
     sys::Plan p;
     p.title = "restore boot variables from " + source;
     p.notes = notes;
+    std::vector<VarTarget> targets;
     std::set<std::string> restored = skipped;
     for (const auto& v : entries) {
         restored.insert(v.id.name);
         const auto* old = s.find_name(v.id.name);
-        std::optional<sys::Variable> before = old ? std::optional(old->var) : std::nullopt;
-        p.set_var(before, v, before ? summarize(*before) : "", summarize(v), "from the backup");
+        targets.push_back({v.id, old ? std::optional(old->var) : std::nullopt, v, "from the backup"});
     }
-    auto put = [&](const std::optional<sys::Variable>& cur, const std::optional<sys::Variable>& want) {
-        if (want)
-            p.set_var(cur, *want, cur ? summarize(*cur) : "", summarize(*want), "from the backup");
-        else if (cur)
-            p.delete_var(*cur, summarize(*cur), "absent from the backup");
+    auto put = [&](const char* name, const std::optional<sys::Variable>& cur,
+                   const std::optional<sys::Variable>& want) {
+        targets.push_back(
+            {sys::VarId {name, sys::kGlobalGuid}, cur, want, want ? "from the backup" : "absent from the backup"});
     };
-    put(s.order_var, order);
-    put(s.next_var, next);
-    put(s.timeout_var, timeout);
+    put("BootOrder", s.order_var, order);
+    put("BootNext", s.next_var, next);
+    put("Timeout", s.timeout_var, timeout);
     for (const auto& e : s.entries)
-        if (!restored.count(e.name)) p.delete_var(e.var, summarize(e.var), "absent from the backup");
+        if (!restored.count(e.name)) targets.push_back({e.var.id, e.var, std::nullopt, "absent from the backup"});
+    plan_variables(p, targets);
     return p;
 }
 

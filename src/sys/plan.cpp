@@ -15,7 +15,7 @@ namespace bootsmith::sys {
 
 namespace {
 
-constexpr const char* kBackups = "/var/lib/bootsmith/backups";
+constexpr const char* kBackups = kBackupsDir;
 
 std::string var_bytes(const Variable& v) {
     return v.efivarfs_bytes();
@@ -305,6 +305,7 @@ ApplyResult apply(System& sys, const Plan& plan, const std::vector<std::string>&
     manifest["created"] = utc_stamp(now, false);
     manifest["command"] = argv;
     manifest["title"] = plan.title;
+    manifest["undoes"] = plan.undoes.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(plan.undoes);
     manifest["state"] = "pending";
     auto& items = manifest["changes"] = nlohmann::ordered_json::array();
     for (const auto& change : plan.changes) {
@@ -325,6 +326,11 @@ ApplyResult apply(System& sys, const Plan& plan, const std::vector<std::string>&
                     item["gid"] = info->gid;
                 }
             }
+            if (f->after) {
+                std::string written = "written/files" + f->path;
+                root.replace(result.backup_dir + "/" + written, *f->after, WriteOptions {0600});
+                item["written"] = written;
+            }
         } else {
             const auto& v = std::get<VarChange>(change);
             item["kind"] = "efivar";
@@ -336,6 +342,11 @@ ApplyResult apply(System& sys, const Plan& plan, const std::vector<std::string>&
                 std::string saved = "efivars/" + v.id.file_name();
                 root.replace(result.backup_dir + "/" + saved, var_bytes(*v.before), WriteOptions {0600});
                 item["backup"] = saved;
+            }
+            if (v.after) {
+                std::string written = "written/efivars/" + v.id.file_name();
+                root.replace(result.backup_dir + "/" + written, var_bytes(*v.after), WriteOptions {0600});
+                item["written"] = written;
             }
         }
         items.push_back(std::move(item));

@@ -40,6 +40,10 @@ comp_setup() {
     printf '#!/bin/sh\nprintf ":words\\na:b\\tvalue with a colon\\ntwo words\\tvalue with a blank\\n"\n' \
         >"$WORK/stub/bootsmith"
     chmod +x "$WORK/stub/bootsmith"
+    # A root with one applied plan in its history, for `undo ID` completion.
+    mkdir -p "$WORK/hist/var/lib/bootsmith/backups/20250101T000000Z"
+    printf '{"schema": "bootsmith.backup/1", "id": "20250101T000000Z", "title": "set x", "state": "applied", "changes": []}\n' \
+        >"$WORK/hist/var/lib/bootsmith/backups/20250101T000000Z/manifest.json"
 }
 
 # One result line per check.
@@ -96,7 +100,7 @@ expect_nothing() {
 # The checks every shell must pass.
 comp_common_checks() {
     expect_exactly "command prefix" "bootsmith st" status
-    expect_offers "all commands" "bootsmith " "status boot grub kernel disk" "__complete"
+    expect_offers "all commands" "bootsmith " "status boot grub kernel disk history undo" "__complete"
     expect_exactly "global option prefix" "bootsmith --ro" --root
     expect_offers "--root takes a directory" "bootsmith --root " "alpha beta" "gamma status"
     expect_offers "--root=DIR" "bootsmith --root=" "--root=alpha --root=beta" "--root=gamma status"
@@ -112,6 +116,7 @@ comp_common_checks() {
     expect_offers "kernel selectors from the root's menu" \
         "bootsmith --root $BINDIR/fixtures/fedora-bls-uefi kernel default " \
         "booted newest previous 6.11.9-101.fc39.x86_64 4a1f9c3e7b2d4e6f8a0b1c2d3e4f5a6b-0-rescue" "list"
+    expect_offers "undo offers the IDs from history" "bootsmith --root $WORK/hist undo " "20250101T000000Z" "status"
     expect_exactly "kernel args options" "bootsmith kernel args --ker" --kernel
     expect_offers "entry numbers from the root's variables" \
         "bootsmith --root $BINDIR/fixtures/debian12-uefi boot show " "0000 0001 0002" "0003"

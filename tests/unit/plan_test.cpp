@@ -136,6 +136,12 @@ TEST(Apply, MakesEveryChangeAndBacksUpTheOldContent) {
     ASSERT_EQ(m["changes"].size(), 7u);
     EXPECT_EQ(m["changes"][0]["mode"], "0600");
     EXPECT_EQ(m["changes"][1]["existed"], false);
+    EXPECT_EQ(m["undoes"], nullptr);
+    // What the plan wrote is kept too, for `bootsmith undo` to tell a later change.
+    EXPECT_EQ(m["changes"][1]["written"], "written/files/etc/new.conf");
+    EXPECT_EQ(test::read_file(b / "written/files/etc/new.conf"), "fresh\n");
+    EXPECT_EQ(test::read_file(b / ("written/efivars/BootOrder-" + test::kGlobalGuid)),
+              std::string("\x07\0\0\0\x01\0\0\0", 8));
     EXPECT_EQ(m["changes"][6]["backup"], "efivars/Timeout-" + test::kGlobalGuid);
 }
 

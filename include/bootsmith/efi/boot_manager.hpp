@@ -113,6 +113,20 @@ sys::Plan plan_timeout(const BootState& s, std::optional<std::uint16_t> seconds)
 /// (BootOrder's order first). BootCurrent is always the one kept.
 sys::Plan plan_dedupe(const BootState& s);
 
+/// One variable as it is and as it should be (nullopt: absent).
+struct VarTarget {
+    sys::VarId id;
+    std::optional<sys::Variable> current;
+    std::optional<sys::Variable> wanted;
+    std::string reason;
+};
+/// Adds the changes that make every variable what `wanted` says, in an order that never
+/// leaves BootOrder or BootNext naming a missing Boot####: Boot#### entries set or created
+/// first, then every other variable (BootOrder, BootNext, Timeout, …) in the given order,
+/// then the deletions of Boot#### entries. Targets already as wanted add nothing. Shared by
+/// `boot restore` and `bootsmith undo`.
+void plan_variables(sys::Plan& p, const std::vector<VarTarget>& targets);
+
 /// The boot variables as a JSON document (schema "bootsmith.efi-backup/1").
 Json make_backup(const BootState& s);
 /// Makes the store match a backup: entries, then BootOrder, BootNext, Timeout, then the

@@ -47,6 +47,7 @@ struct Plan {
     std::string title; ///< the command, e.g. "grub env set saved_entry=1"
     std::vector<Change> changes;
     std::vector<std::string> notes; ///< warnings and remarks shown with the plan
+    std::string undoes;             ///< the backup id this plan reverts (`bootsmith undo`), else ""
 
     bool empty() const { return changes.empty(); }
 
@@ -81,9 +82,13 @@ struct ApplyResult {
     std::size_t applied = 0;
 };
 
+/// Where apply() keeps its backups (a system path inside the root).
+inline constexpr const char* kBackupsDir = "/var/lib/bootsmith/backups";
+
 /// Carries out a plan. The caller holds the Lock (see lock.hpp) and computed the plan
 /// under it. Before any change every affected file and variable is saved under
-/// /var/lib/bootsmith/backups/<UTC timestamp>/ (manifest.json + the old bytes); then the
+/// /var/lib/bootsmith/backups/<UTC timestamp>/ (manifest.json + the old bytes, and the new
+/// bytes under written/ so that `bootsmith undo` can tell a later change); then the
 /// changes are made in order, each atomically, and each is read back and compared.
 /// A change whose "before" no longer matches the system aborts with Exit::temp_fail
 /// before anything is written.
