@@ -93,7 +93,9 @@ TEST(Concurrency, FiftyGrubEnvSetsAtOnceLoseNothing) {
     for (const auto& v : j["variables"]) {
         EXPECT_TRUE(names.insert(v["name"].get<std::string>()).second) << "duplicate " << v["name"];
         std::string name = v["name"];
-        if (name[0] == 'k') EXPECT_EQ(v["value"], "v" + name.substr(1));
+        if (name[0] == 'k') {
+            EXPECT_EQ(v["value"], "v" + name.substr(1));
+        }
     }
     int present = 0;
     for (int n = 0; n < 50; ++n)

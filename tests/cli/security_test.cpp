@@ -23,6 +23,24 @@ namespace {
 
 int g_checks = 0; // security checks passed, printed by the last test
 
+/// A copy of a fixture root without its disk images (dev/ holds 64 MiB sparse files that
+/// none of these commands reads): bootsmith run on it.
+struct LightCopy {
+    TempDir dir;
+    fs::path root;
+    explicit LightCopy(const std::string& name) : root(dir / name) {
+        fs::create_directories(root / "dev");
+        for (const auto& e : fs::directory_iterator(bootsmith::test::fixtures() / name))
+            if (e.path().filename() != "dev")
+                fs::copy(e.path(), root / e.path().filename(),
+                         fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    }
+    RunResult operator()(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--root", root.string()});
+        return bootsmith::test::run(args);
+    }
+};
+
 /// Sources `file` with /bin/sh in an empty sandbox directory (cwd) with an empty
 /// environment and prints `var`. A `$(touch pwned)` that ran leaves sandbox/pwned.
 std::string source_in_sandbox(const fs::path& file, const fs::path& sandbox, const std::string& var) {
@@ -51,7 +69,7 @@ struct Case {
 
 void check_payloads(const std::string& label, const Case& c) {
     for (const auto& payload : kPayloads) {
-        FixtureCopy r(c.fixture);
+        LightCopy r(c.fixture);
         TempDir sandbox;
         const fs::path dg = r.root / "etc/default/grub";
         const std::string before_value = source_in_sandbox(dg, sandbox.path(), c.key);
@@ -62,8 +80,15 @@ void check_payloads(const std::string& label, const Case& c) {
         RunResult res = bootsmith::test::run(args);
         SCOPED_TRACE(label + " with " + payload);
         if (res.status == 0) {
+            // Exactly the argument, or its words (kernel args and grubby take a
+            // whitespace-separated list: "q=a\nb" is the two arguments "q=a" and "b").
+            std::string words;
+            std::istringstream in(payload);
+            for (std::string w; in >> w;)
+                words += (words.empty() ? "" : " ") + w;
             std::string after = source_in_sandbox(dg, sandbox.path(), c.key);
-            EXPECT_EQ(after, before_value.empty() ? payload : before_value + " " + payload);
+            auto with = [&](const std::string& v) { return before_value.empty() ? v : before_value + " " + v; };
+            EXPECT_TRUE(after == with(payload) || after == with(words)) << after;
         } else {
             EXPECT_NE(res.status, 70) << res.err;
             EXPECT_EQ(bootsmith::test::line_count(res.err), 1u) << res.err;
@@ -88,7 +113,7 @@ TEST(Security, GrubCmdlineAddNeverChangesTheMeaningOfDefaultGrub) {
 TEST(Security, GrubConfigSetNeverChangesTheMeaningOfDefaultGrub) {
     // config set replaces the whole value: compare with the payload alone.
     for (const auto& payload : kPayloads) {
-        FixtureCopy r("debian12-uefi");
+        LightCopy r("debian12-uefi");
         TempDir sandbox;
         auto res = r({"grub", "config", "set", "GRUB_CMDLINE_LINUX", payload});
         ASSERT_EQ(res.status, 0) << res.err;
@@ -164,7 +189,7 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
          {"grub", "config", "set", "GRUB_TIMEOUT", "3"}},
         {"/etc/default/grub -> <absolute host path>", "debian12-uefi", link(dg, abs_to("default-grub")),
          {"grub", "cmdline", "add", "quiet"}},
-        {"/etc/default -> ../outside (a directory)", "debian12-uefi", link("etc/default", up_to(1, "")),
+        {"/etc/default -> ../outside (a directory)", "debian12-uefi", link("etc/default", up_to(depth("etc/default"), "")),
          {"grub", "config", "set", "GRUB_TIMEOUT", "3"}},
         {"grub.cfg -> ../../../outside/grub.cfg (kernel args)", "debian12-uefi",
          link("boot/grub/grub.cfg", up_to(3, "grub.cfg")),
@@ -188,12 +213,12 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
          {"boot", "timeout", "3"}},
         {"run/lock -> ../../outside/lock", "debian12-uefi", link("run/lock", up_to(2, "lock")),
          {"grub", "env", "set", "a=1"}},
-        {"dev/sda -> ../../outside/disk (boot create)", "debian12-uefi", link("dev/sda", up_to(1, "disk")),
+        {"dev/sda -> ../../outside/disk (boot create)", "debian12-uefi", link("dev/sda", up_to(depth("dev/sda"), "disk")),
          {"boot", "create", "--disk", "/dev/sda", "--part", "1", "--loader", "\\EFI\\x.efi", "--label", "x"}},
         {"--file /../../outside/grubenv", "debian12-uefi", [](const fs::path&, const fs::path&) {},
          {"grub", "env", "--file", "/../../outside/grubenv", "set", "a=1"}},
         {"--config ../outside/grub.cfg", "debian12-uefi", [](const fs::path&, const fs::path&) {},
-         {"grub", "--config", "/boot/../../outside/grub.cfg", "default", "0"}},
+         {"grub", "default", "0", "--config", "/boot/../../outside/grub.cfg"}},
         {"kernel add --kernel /boot/../../outside/vmlinuz", "debian12-uefi", [](const fs::path&, const fs::path&) {},
          {"kernel", "add", "--kernel", "/boot/../../outside/vmlinuz-9.9"}},
         {"grubby -c ../outside/grub.cfg", "debian12-uefi", [](const fs::path&, const fs::path&) {},
@@ -201,15 +226,19 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
     };
     int refused = 0, inside = 0;
     for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
         TempDir dir;
         const fs::path root = dir / "root", outside = dir / "outside";
         bootsmith::test::copy_tree(bootsmith::test::fixtures() / c.fixture, root);
         // The sentinels: files a command would write if it escaped.
-        bootsmith::test::copy_tree(root / "sys/firmware/efi/efivars", outside / "efivars");
-        bootsmith::test::copy_tree(root / "boot/grub/grubenv", outside / "grubenv");
-        bootsmith::test::copy_tree(root / "boot/grub/grub.cfg", outside / "grub.cfg");
-        bootsmith::test::copy_tree(root / "etc/default/grub", outside / "default-grub");
-        bootsmith::test::copy_tree(root / "etc/default", outside / "default");
+        fs::create_directories(outside);
+        for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>> {
+                 {"sys/firmware/efi/efivars", "efivars"},
+                 {"boot/grub/grubenv", "grubenv"},
+                 {"boot/grub/grub.cfg", "grub.cfg"},
+                 {"etc/default/grub", "default-grub"},
+                 {"etc/default", "default"}})
+            if (fs::exists(root / from)) bootsmith::test::copy_tree(root / from, outside / to);
         bootsmith::test::write_file(outside / "vmlinuz-9.9", "kernel");
         bootsmith::test::write_file(outside / "disk", std::string(1 << 20, '\0'));
         fs::create_directories(outside / "entries");
@@ -224,7 +253,6 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
                 a.insert(a.end(), c.args.begin(), c.args.end());
                 return a;
             }());
-        SCOPED_TRACE(c.name);
         // Nothing outside the root changed, nothing was added beside it.
         EXPECT_EQ(bootsmith::test::tree_diff(before, bootsmith::test::snapshot(outside)), "");
         std::size_t beside = 0;
@@ -233,18 +261,25 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
         EXPECT_EQ(beside, 2u);
         if (res.status == 0) {
             ++inside; // it worked, on files inside the root (an absolute target is the root's)
-        } else {
-            EXPECT_EQ(res.status, 77) << res.err;
-            EXPECT_EQ(bootsmith::test::line_count(res.err), 1u) << res.err;
+        } else if (res.status == 77 || (c.args[0] == "grubby" && res.status == 1)) { // grubby's exit code
             EXPECT_TRUE(res.err.find("leaves the root") != std::string::npos) << res.err;
             ++refused;
+        } else {
+            // An absolute target resolved inside the root, where it does not exist.
+            EXPECT_TRUE(res.status == 66 || res.status == 65) << res.status << ": " << res.err;
+            ++inside;
         }
+        std::size_t errors = 0;
+        std::istringstream lines(res.err);
+        for (std::string l; std::getline(lines, l);)
+            errors += l.rfind("bootsmith: warning: ", 0) == 0 ? 0 : 1;
+        EXPECT_LE(errors, 1u) << res.err;
         std::cout << "  " << c.name << ": " << (res.status == 0 ? "stayed inside the root" : res.err.substr(0, res.err.find('\n')))
                   << "\n";
         if (!::testing::Test::HasFailure()) ++g_checks;
     }
-    std::cout << "security: " << cases.size() << " escape attempts: " << refused << " refused (exit 77), " << inside
-              << " stayed inside the root; nothing outside touched\n";
+    std::cout << "security: " << cases.size() << " escape attempts: " << refused << " refused (exit 77; grubby: 1), " << inside
+              << " stayed inside the root (done there, or refused as missing); nothing outside touched\n";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -277,7 +312,8 @@ TEST(Security, NonRootIsRefusedOnTheLiveSystemBeforeAnyChange) {
     };
     for (const auto& w : writes) {
         auto res = as_user(w);
-        EXPECT_EQ(res.status, 77) << res.err;
+        // grub-editenv keeps grub-editenv's exit code (1) and prefix.
+        EXPECT_EQ(res.status, w[2] == "grub-editenv" ? 1 : 77) << res.err;
         EXPECT_EQ(bootsmith::test::line_count(res.err), 1u) << res.err;
         EXPECT_NE(res.err.find("changing the live system (--root /) needs root"), std::string::npos) << res.err;
         EXPECT_EQ(bootsmith::test::read_file(env), block);
@@ -293,7 +329,9 @@ TEST(Security, NonRootIsRefusedOnTheLiveSystemBeforeAnyChange) {
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(sandbox.path()))
         ++left;
     EXPECT_EQ(left, 1u); // no temporary file beside it
-    if (!lock_existed) EXPECT_FALSE(bootsmith::test::exists("/run/lock/bootsmith.lock"));
+    if (!lock_existed) {
+        EXPECT_FALSE(bootsmith::test::exists("/run/lock/bootsmith.lock"));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -399,6 +437,13 @@ TEST(Security, NoCodePathRunsAShellOrAProgram) {
                     member = false;
                 } else {
                     member = word_before(0) != "return"; // a type before the name: a declaration
+                }
+                // system() with no argument is Context::system(), never the C library's.
+                if (m->str(1) == "system") {
+                    std::size_t after = static_cast<std::size_t>(m->position() + m->length());
+                    while (after < text.size() && std::isspace(static_cast<unsigned char>(text[after])))
+                        ++after;
+                    if (after < text.size() && text[after] == ')') member = true;
                 }
                 if (member) continue;
                 std::string where = fs::relative(e.path(), src).string() + ":" +
