@@ -462,7 +462,8 @@ Command boot_command() {
             std::string text = sys::Root("/").read_required(file.native(), 16u << 20);
             Json backup = Json::parse(text, nullptr, false);
             if (backup.is_discarded()) throw Error(Exit::data, file.native() + ": not valid JSON");
-            return ctx.mutate([&](sys::System& sys) { return efi::plan_restore(load_for_change(sys), backup, file.native()); });
+            return ctx.mutate(
+                [&](sys::System& sys) { return efi::plan_restore(load_for_change(sys), backup, file.native()); });
         };
         c.verbs.push_back(std::move(v));
     }

@@ -154,11 +154,12 @@ int env_run(Context& ctx, const po::variables_map& vm) {
         auto value = env.get(args[0]);
         if (!value) throw Error(Exit::no_input, sys.root().display(path) + ": no variable " + printable(args[0]));
         if (ctx.globals().json)
-            ctx.print_json(is_utf8(*value) ? Json {{"schema", "bootsmith.grubenv-value/1"}, {"name", args[0]}, {"value", *value}}
-                                           : Json {{"schema", "bootsmith.grubenv-value/1"},
-                                                   {"name", args[0]},
-                                                   {"value", nullptr},
-                                                   {"value_hex", hex(*value)}});
+            ctx.print_json(is_utf8(*value)
+                               ? Json {{"schema", "bootsmith.grubenv-value/1"}, {"name", args[0]}, {"value", *value}}
+                               : Json {{"schema", "bootsmith.grubenv-value/1"},
+                                       {"name", args[0]},
+                                       {"value", nullptr},
+                                       {"value_hex", hex(*value)}});
         else
             ctx.out() << *value << "\n";
         return 0;

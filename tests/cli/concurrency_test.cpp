@@ -41,8 +41,7 @@ std::vector<int> run_together(const std::vector<std::vector<std::string>>& comma
         if (pid == 0) {
             ::close(barrier[1]);
             char c;
-            while (::read(barrier[0], &c, 1) > 0) {
-            }
+            while (::read(barrier[0], &c, 1) > 0) {}
             int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             int null = ::open("/dev/null", O_RDONLY);
             ::dup2(null, 0);
@@ -103,16 +102,16 @@ TEST(Concurrency, FiftyGrubEnvSetsAtOnceLoseNothing) {
     EXPECT_EQ(present, 50);
     EXPECT_TRUE(j["warnings"].empty()) << j["warnings"];
     if (::access("/usr/bin/grub-editenv", X_OK) == 0) { // GRUB's own tool reads all 50
-        auto listed = bootsmith::test::run({(r.root / "boot/grub/grubenv").string(), "list"}, {},
-                                           "/usr/bin/grub-editenv");
+        auto listed =
+            bootsmith::test::run({(r.root / "boot/grub/grubenv").string(), "list"}, {}, "/usr/bin/grub-editenv");
         EXPECT_EQ(bootsmith::test::line_count(listed.out), names.size());
     }
     std::size_t backups = 0;
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(r.root / "var/lib/bootsmith/backups"))
         ++backups;
     EXPECT_EQ(backups, 50u); // one per applied change, none overwritten
-    std::cout << "concurrency: 50 grub env set at once: " << present << "/50 names present, block "
-              << block.size() << " bytes\n";
+    std::cout << "concurrency: 50 grub env set at once: " << present << "/50 names present, block " << block.size()
+              << " bytes\n";
 }
 
 TEST(Concurrency, BootOrderAndBootCreateAtOnceKeepAConsistentOrder) {
@@ -154,7 +153,7 @@ TEST(Concurrency, BootOrderAndBootCreateAtOnceKeepAConsistentOrder) {
     EXPECT_EQ(present, creates);
     EXPECT_EQ(numbers.size(), 3u + creates);
     EXPECT_EQ(in_order.size(), numbers.size()); // --first keeps every entry in the order
-    std::cout << "concurrency: " << creates << " boot create + " << orders << " boot order at once: " << present
-              << "/" << creates << " entries present, BootOrder " << in_order.size()
+    std::cout << "concurrency: " << creates << " boot create + " << orders << " boot order at once: " << present << "/"
+              << creates << " entries present, BootOrder " << in_order.size()
               << " entries, no duplicates, none missing\n";
 }

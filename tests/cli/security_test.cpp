@@ -46,8 +46,8 @@ struct LightCopy {
 std::string source_in_sandbox(const fs::path& file, const fs::path& sandbox, const std::string& var) {
     fs::create_directories(sandbox);
     fs::copy_file(file, sandbox / "default-grub", fs::copy_options::overwrite_existing);
-    auto r = bootsmith::test::run({"-c", "cd \"$1\" && exec env -i /bin/sh -c '. ./default-grub; printf %s \"$" + var +
-                                             "\"'",
+    auto r = bootsmith::test::run({"-c",
+                                   "cd \"$1\" && exec env -i /bin/sh -c '. ./default-grub; printf %s \"$" + var + "\"'",
                                    "sh", sandbox.string()},
                                   {}, "/bin/sh");
     fs::remove(sandbox / "default-grub");
@@ -56,8 +56,18 @@ std::string source_in_sandbox(const fs::path& file, const fs::path& sandbox, con
 
 /// What a hostile argument must survive: quotes, substitutions, separators, escapes.
 const std::vector<std::string> kPayloads = {
-    "q=\"x\"",   "q='x'", "q=$(touch pwned)", "q=`touch pwned`", "q=a;touch${IFS}pwned", "q=a\\b",
-    "q=a\\\"b",  "q=$HOME", "q=${IFS}*",      "q=a\\",           "q=\\$(touch${IFS}pwned)", "q=a\nb",
+    "q=\"x\"",
+    "q='x'",
+    "q=$(touch pwned)",
+    "q=`touch pwned`",
+    "q=a;touch${IFS}pwned",
+    "q=a\\b",
+    "q=a\\\"b",
+    "q=$HOME",
+    "q=${IFS}*",
+    "q=a\\",
+    "q=\\$(touch${IFS}pwned)",
+    "q=a\nb",
     "q=\"$(touch pwned)\"",
 };
 
@@ -135,10 +145,10 @@ TEST(Security, KernelArgsAllNeverChangesTheMeaningOfDefaultGrub) {
 }
 
 TEST(Security, GrubbyUpdateKernelArgsNeverChangesTheMeaningOfDefaultGrub) {
-    check_payloads("grubby --update-kernel=ALL --args", {"fedora-bls-uefi", "GRUB_CMDLINE_LINUX", [](const std::string& p) {
-                                                             return std::vector<std::string> {
-                                                                 "grubby", "--update-kernel=ALL", "--args=" + p};
-                                                         }});
+    check_payloads("grubby --update-kernel=ALL --args",
+                   {"fedora-bls-uefi", "GRUB_CMDLINE_LINUX", [](const std::string& p) {
+                        return std::vector<std::string> {"grubby", "--update-kernel=ALL", "--args=" + p};
+                    }});
 }
 
 // ---------------------------------------------------------------------------------------
@@ -179,49 +189,81 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
     auto depth = [](const std::string& rel) { return 1 + static_cast<int>(std::count(rel.begin(), rel.end(), '/')); };
     const std::string env = "boot/grub/grubenv", dg = "etc/default/grub";
     std::vector<Escape> cases = {
-        {"grubenv -> ../../../outside/grubenv", "debian12-uefi", link(env, up_to(depth(env), "grubenv")),
+        {"grubenv -> ../../../outside/grubenv",
+         "debian12-uefi",
+         link(env, up_to(depth(env), "grubenv")),
          {"grub", "env", "set", "a=1"}},
-        {"grubenv -> <absolute host path>", "debian12-uefi", link(env, abs_to("grubenv")),
+        {"grubenv -> <absolute host path>",
+         "debian12-uefi",
+         link(env, abs_to("grubenv")),
          {"grub", "env", "set", "a=1"}},
-        {"grubenv read through ../ (list)", "debian12-uefi", link(env, up_to(depth(env), "grubenv")),
+        {"grubenv read through ../ (list)",
+         "debian12-uefi",
+         link(env, up_to(depth(env), "grubenv")),
          {"grub", "env", "list"}},
-        {"/etc/default/grub -> ../../outside", "debian12-uefi", link(dg, up_to(depth(dg), "default-grub")),
+        {"/etc/default/grub -> ../../outside",
+         "debian12-uefi",
+         link(dg, up_to(depth(dg), "default-grub")),
          {"grub", "config", "set", "GRUB_TIMEOUT", "3"}},
-        {"/etc/default/grub -> <absolute host path>", "debian12-uefi", link(dg, abs_to("default-grub")),
+        {"/etc/default/grub -> <absolute host path>",
+         "debian12-uefi",
+         link(dg, abs_to("default-grub")),
          {"grub", "cmdline", "add", "quiet"}},
-        {"/etc/default -> ../outside (a directory)", "debian12-uefi", link("etc/default", up_to(depth("etc/default"), "")),
+        {"/etc/default -> ../outside (a directory)",
+         "debian12-uefi",
+         link("etc/default", up_to(depth("etc/default"), "")),
          {"grub", "config", "set", "GRUB_TIMEOUT", "3"}},
-        {"grub.cfg -> ../../../outside/grub.cfg (kernel args)", "debian12-uefi",
+        {"grub.cfg -> ../../../outside/grub.cfg (kernel args)",
+         "debian12-uefi",
          link("boot/grub/grub.cfg", up_to(3, "grub.cfg")),
          {"kernel", "args", "--kernel", "ALL", "--add", "x=1"}},
-        {"efivars -> ../../../../outside/efivars", "debian12-uefi", link(vars, up_to(depth(vars), "efivars")),
+        {"efivars -> ../../../../outside/efivars",
+         "debian12-uefi",
+         link(vars, up_to(depth(vars), "efivars")),
          {"boot", "order", "0001,0000"}},
-        {"Boot0001 -> <absolute host path>", "debian12-uefi",
+        {"Boot0001 -> <absolute host path>",
+         "debian12-uefi",
          link(vars + "/Boot0001" + guid, abs_to("efivars/Boot0001" + guid)),
          {"boot", "rename", "0001", "x"}},
-        {"BootOrder -> ../../../../../outside (timeout)", "debian12-uefi",
+        {"BootOrder -> ../../../../../outside (timeout)",
+         "debian12-uefi",
          link(vars + "/BootOrder" + guid, up_to(depth(vars + "/x"), "efivars/BootOrder" + guid)),
          {"boot", "create", "--disk", "/dev/sda", "--part", "1", "--loader", "\\EFI\\x.efi", "--label", "x"}},
-        {"BLS entries dir -> ../../../outside/entries", "fedora-bls-uefi",
+        {"BLS entries dir -> ../../../outside/entries",
+         "fedora-bls-uefi",
          link("boot/loader/entries", up_to(3, "entries")),
          {"kernel", "args", "--kernel", "ALL", "--add", "x=1"}},
-        {"backups dir -> ../../../outside/backups", "debian12-uefi",
+        {"backups dir -> ../../../outside/backups",
+         "debian12-uefi",
          link("var/lib/bootsmith/backups", up_to(4, "backups")),
          {"grub", "env", "set", "a=1"}},
-        {"backups dir -> <absolute host path>", "debian12-uefi",
+        {"backups dir -> <absolute host path>",
+         "debian12-uefi",
          link("var/lib/bootsmith/backups", abs_to("backups")),
          {"boot", "timeout", "3"}},
-        {"run/lock -> ../../outside/lock", "debian12-uefi", link("run/lock", up_to(2, "lock")),
+        {"run/lock -> ../../outside/lock",
+         "debian12-uefi",
+         link("run/lock", up_to(2, "lock")),
          {"grub", "env", "set", "a=1"}},
-        {"dev/sda -> ../../outside/disk (boot create)", "debian12-uefi", link("dev/sda", up_to(depth("dev/sda"), "disk")),
+        {"dev/sda -> ../../outside/disk (boot create)",
+         "debian12-uefi",
+         link("dev/sda", up_to(depth("dev/sda"), "disk")),
          {"boot", "create", "--disk", "/dev/sda", "--part", "1", "--loader", "\\EFI\\x.efi", "--label", "x"}},
-        {"--file /../../outside/grubenv", "debian12-uefi", [](const fs::path&, const fs::path&) {},
+        {"--file /../../outside/grubenv",
+         "debian12-uefi",
+         [](const fs::path&, const fs::path&) {},
          {"grub", "env", "--file", "/../../outside/grubenv", "set", "a=1"}},
-        {"--config ../outside/grub.cfg", "debian12-uefi", [](const fs::path&, const fs::path&) {},
+        {"--config ../outside/grub.cfg",
+         "debian12-uefi",
+         [](const fs::path&, const fs::path&) {},
          {"grub", "default", "0", "--config", "/boot/../../outside/grub.cfg"}},
-        {"kernel add --kernel /boot/../../outside/vmlinuz", "debian12-uefi", [](const fs::path&, const fs::path&) {},
+        {"kernel add --kernel /boot/../../outside/vmlinuz",
+         "debian12-uefi",
+         [](const fs::path&, const fs::path&) {},
          {"kernel", "add", "--kernel", "/boot/../../outside/vmlinuz-9.9"}},
-        {"grubby -c ../outside/grub.cfg", "debian12-uefi", [](const fs::path&, const fs::path&) {},
+        {"grubby -c ../outside/grub.cfg",
+         "debian12-uefi",
+         [](const fs::path&, const fs::path&) {},
          {"grubby", "-c", "/../outside/grub.cfg", "--update-kernel=ALL", "--args=x=1"}},
     };
     int refused = 0, inside = 0;
@@ -232,12 +274,12 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
         bootsmith::test::copy_tree(bootsmith::test::fixtures() / c.fixture, root);
         // The sentinels: files a command would write if it escaped.
         fs::create_directories(outside);
-        for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>> {
-                 {"sys/firmware/efi/efivars", "efivars"},
-                 {"boot/grub/grubenv", "grubenv"},
-                 {"boot/grub/grub.cfg", "grub.cfg"},
-                 {"etc/default/grub", "default-grub"},
-                 {"etc/default", "default"}})
+        for (const auto& [from, to] :
+             std::vector<std::pair<std::string, std::string>> {{"sys/firmware/efi/efivars", "efivars"},
+                                                               {"boot/grub/grubenv", "grubenv"},
+                                                               {"boot/grub/grub.cfg", "grub.cfg"},
+                                                               {"etc/default/grub", "default-grub"},
+                                                               {"etc/default", "default"}})
             if (fs::exists(root / from)) bootsmith::test::copy_tree(root / from, outside / to);
         bootsmith::test::write_file(outside / "vmlinuz-9.9", "kernel");
         bootsmith::test::write_file(outside / "disk", std::string(1 << 20, '\0'));
@@ -247,12 +289,11 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
         bootsmith::test::write_file(outside / "sentinel", "untouched");
         c.plant(root, outside);
         const auto before = bootsmith::test::snapshot(outside);
-        auto res = bootsmith::test::run(
-            [&] {
-                std::vector<std::string> a = {"--root", root.string(), "--yes"};
-                a.insert(a.end(), c.args.begin(), c.args.end());
-                return a;
-            }());
+        auto res = bootsmith::test::run([&] {
+            std::vector<std::string> a = {"--root", root.string(), "--yes"};
+            a.insert(a.end(), c.args.begin(), c.args.end());
+            return a;
+        }());
         // Nothing outside the root changed, nothing was added beside it.
         EXPECT_EQ(bootsmith::test::tree_diff(before, bootsmith::test::snapshot(outside)), "");
         std::size_t beside = 0;
@@ -274,12 +315,12 @@ TEST(Security, SymlinksAndDotDotNeverLeaveTheRoot) {
         for (std::string l; std::getline(lines, l);)
             errors += l.rfind("bootsmith: warning: ", 0) == 0 ? 0 : 1;
         EXPECT_LE(errors, 1u) << res.err;
-        std::cout << "  " << c.name << ": " << (res.status == 0 ? "stayed inside the root" : res.err.substr(0, res.err.find('\n')))
-                  << "\n";
+        std::cout << "  " << c.name << ": "
+                  << (res.status == 0 ? "stayed inside the root" : res.err.substr(0, res.err.find('\n'))) << "\n";
         if (!::testing::Test::HasFailure()) ++g_checks;
     }
-    std::cout << "security: " << cases.size() << " escape attempts: " << refused << " refused (exit 77; grubby: 1), " << inside
-              << " stayed inside the root (done there, or refused as missing); nothing outside touched\n";
+    std::cout << "security: " << cases.size() << " escape attempts: " << refused << " refused (exit 77; grubby: 1), "
+              << inside << " stayed inside the root (done there, or refused as missing); nothing outside touched\n";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -301,7 +342,8 @@ TEST(Security, NonRootIsRefusedOnTheLiveSystemBeforeAnyChange) {
     const bool lock_existed = bootsmith::test::exists("/run/lock/bootsmith.lock");
     auto as_user = [&](std::vector<std::string> args) {
         if (!root) return bootsmith::test::run(args);
-        args.insert(args.begin(), {"--reuid=65534", "--regid=65534", "--clear-groups", bootsmith::test::binary().string()});
+        args.insert(args.begin(),
+                    {"--reuid=65534", "--regid=65534", "--clear-groups", bootsmith::test::binary().string()});
         return bootsmith::test::run(args, {}, "/usr/bin/setpriv");
     };
     const std::vector<std::vector<std::string>> writes = {
@@ -377,8 +419,10 @@ std::string code_only(const std::string& s) {
             break;
         case str:
         case chr:
-            if (c == '\\') ++i;
-            else if (c == (st == str ? '"' : '\'')) st = code;
+            if (c == '\\')
+                ++i;
+            else if (c == (st == str ? '"' : '\''))
+                st = code;
             break;
         case raw:
             if (s.compare(i, raw_end.size(), raw_end) == 0) {
@@ -421,7 +465,9 @@ TEST(Security, NoCodePathRunsAShellOrAProgram) {
                 };
                 auto word_before = [&](std::size_t cut) {
                     std::string w;
-                    for (std::size_t i = before.size() - cut; i > 0 && (std::isalnum(static_cast<unsigned char>(before[i - 1])) || before[i - 1] == '_'); --i)
+                    for (std::size_t i = before.size() - cut;
+                         i > 0 && (std::isalnum(static_cast<unsigned char>(before[i - 1])) || before[i - 1] == '_');
+                         --i)
                         w.insert(w.begin(), before[i - 1]);
                     return w;
                 };

@@ -47,7 +47,7 @@ struct BootState {
     /// permission denied, a directory): a change planned as if it were absent could leave
     /// it naming a deleted entry, so changes refuse (see cli/boot.cpp).
     std::vector<Error> unreadable;
-    std::size_t variables = 0;                       ///< all variables of the store, any GUID
+    std::size_t variables = 0; ///< all variables of the store, any GUID
 
     const BootEntry* find(std::uint16_t number) const;
     const BootEntry* find_name(std::string_view name) const;
