@@ -209,6 +209,11 @@ int Context::mutate(const std::function<sys::Plan(sys::System&)>& make) {
 
 std::optional<sys::Lock> Context::lock() {
     if (g_.dry_run) return std::nullopt;
+    // Only writers lock. On the live system they need root: refuse before the lock file is
+    // created (or waited for), not after the plan (sys::apply checks again).
+    if (system().is_live() && ::geteuid() != 0)
+        throw Error(Exit::no_perm, "changing the live system (--root /) needs root",
+                    "run as root, or preview with --dry-run");
     auto ms = std::chrono::milliseconds(static_cast<long long>(std::llround(g_.lock_timeout * 1000)));
     return std::optional<sys::Lock>(std::in_place, system().root(), ms);
 }

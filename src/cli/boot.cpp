@@ -29,6 +29,16 @@ BootState load(sys::System& s) {
     return efi::load_boot_state(s.vars());
 }
 
+/// The boot variables for a change: refused when BootOrder, BootNext, BootCurrent or Timeout
+/// exists but cannot be read (planning as if it were absent could orphan its numbers).
+BootState load_for_change(sys::System& s) {
+    BootState st = load(s);
+    if (!st.unreadable.empty())
+        throw Error(st.unreadable.front().code(), std::string(st.unreadable.front().what()) + "; nothing written",
+                    "repair or remove the variable file first");
+    return st;
+}
+
 std::uint16_t number_arg(const std::string& text, const char* what) {
     auto n = efi::parse_number(text);
     if (!n) throw Error(Exit::usage, std::string(what) + " '" + printable(text) + "': expected a hex number XXXX");
@@ -390,7 +400,7 @@ Command boot_command() {
                     throw Error(Exit::usage, std::string("boot create needs --") + need,
                                 "try 'bootsmith boot create --help'");
             return ctx.mutate([&](sys::System& sys) {
-                auto s = load(sys);
+                auto s = load_for_change(sys);
                 efi::CreateSpec spec;
                 std::vector<std::string> notes;
                 std::string disk_path = string_of(vm, "disk");
@@ -432,7 +442,7 @@ Command boot_command() {
             if (args.empty() == !vm.count("label"))
                 throw Error(Exit::usage, "boot delete takes entry numbers or --label, not both or neither");
             return ctx.mutate([&](sys::System& sys) {
-                auto s = load(sys);
+                auto s = load_for_change(sys);
                 std::vector<const BootEntry*> entries;
                 if (vm.count("label")) {
                     std::string label = string_of(vm, "label");
@@ -457,7 +467,7 @@ Command boot_command() {
             auto args = strings_of(vm, "args");
             if (args.empty()) throw Error(Exit::usage, "which entries? give their numbers");
             return ctx.mutate([&](sys::System& sys) {
-                auto s = load(sys);
+                auto s = load_for_change(sys);
                 return efi::plan_set_active(s, resolve_all(s, args), active);
             });
         };
@@ -471,7 +481,7 @@ Command boot_command() {
             auto args = strings_of(vm, "args");
             if (args.size() != 2) throw Error(Exit::usage, "boot rename takes an entry and the new description");
             return ctx.mutate([&](sys::System& sys) {
-                auto s = load(sys);
+                auto s = load_for_change(sys);
                 return efi::plan_rename(s, s.resolve(args[0]), args[1]);
             });
         };
@@ -494,7 +504,7 @@ Command boot_command() {
             int given = (vm.count("hex") ? 1 : 0) + (vm.count("text") ? 1 : 0) + (flag_of(vm, "clear") ? 1 : 0);
             if (given != 1) throw Error(Exit::usage, "give exactly one of --hex, --text, --clear");
             return ctx.mutate([&](sys::System& sys) {
-                auto s = load(sys);
+                auto s = load_for_change(sys);
                 return efi::plan_set_data(s, s.resolve(args[0]), data_arg(vm, "hex", "text"));
             });
         };
@@ -542,7 +552,7 @@ Command boot_command() {
                 }
             }
             return ctx.mutate([&](sys::System& sys) {
-                auto s = load(sys);
+                auto s = load_for_change(sys);
                 if (vm.count("first")) return efi::plan_order_first(s, number_arg(string_of(vm, "first"), "--first"));
                 if (flag_of(vm, "remove-stale")) return efi::plan_remove_stale(s);
                 return efi::plan_order(s, order);
@@ -563,7 +573,7 @@ Command boot_command() {
             if (args.size() + (clear ? 1 : 0) != 1) throw Error(Exit::usage, "give one entry or --clear");
             std::optional<std::uint16_t> n;
             if (!clear) n = number_arg(args[0], "entry");
-            return ctx.mutate([&](sys::System& sys) { return efi::plan_next(load(sys), n); });
+            return ctx.mutate([&](sys::System& sys) { return efi::plan_next(load_for_change(sys), n); });
         };
         c.verbs.push_back(std::move(v));
     }
@@ -587,14 +597,14 @@ Command boot_command() {
                     throw Error(Exit::usage, "timeout '" + printable(a) + "': expected 0 to 65535 seconds");
                 t = static_cast<std::uint16_t>(secs);
             }
-            return ctx.mutate([&](sys::System& sys) { return efi::plan_timeout(load(sys), t); });
+            return ctx.mutate([&](sys::System& sys) { return efi::plan_timeout(load_for_change(sys), t); });
         };
         c.verbs.push_back(std::move(v));
     }
     {
         Verb v = make_verb("dedupe", "", "Remove entries that repeat an earlier entry's device path and data");
         v.run = [](Context& ctx, const po::variables_map&) {
-            return ctx.mutate([&](sys::System& sys) { return efi::plan_dedupe(load(sys)); });
+            return ctx.mutate([&](sys::System& sys) { return efi::plan_dedupe(load_for_change(sys)); });
         };
         c.verbs.push_back(std::move(v));
     }
@@ -641,7 +651,8 @@ Command boot_command() {
             std::string text = sys::Root("/").read_required(file.native(), 16u << 20);
             Json backup = Json::parse(text, nullptr, false);
             if (backup.is_discarded()) throw Error(Exit::data, file.native() + ": not valid JSON");
-            return ctx.mutate([&](sys::System& sys) { return efi::plan_restore(load(sys), backup, file.native()); });
+            return ctx.mutate(
+                [&](sys::System& sys) { return efi::plan_restore(load_for_change(sys), backup, file.native()); });
         };
         c.verbs.push_back(std::move(v));
     }

@@ -92,8 +92,22 @@ Json env_json(const sys::Root& root, const std::string& path, const grub::EnvBlo
     j["size"] = env.bytes().size();
     j["free"] = env.free_space();
     Json vars = Json::array();
-    for (const auto& v : env.list())
-        vars.push_back({{"name", v.name}, {"value", v.value}});
+    // Bytes that are not UTF-8 are given only as hex (README, JSON conventions): the text
+    // field is then null.
+    auto text_and_hex = [](Json& o, const char* key, const std::string& bytes) {
+        if (is_utf8(bytes)) {
+            o[key] = bytes;
+        } else {
+            o[key] = nullptr;
+            o[std::string(key) + "_hex"] = hex(bytes);
+        }
+    };
+    for (const auto& v : env.list()) {
+        Json o = Json::object();
+        text_and_hex(o, "name", v.name);
+        text_and_hex(o, "value", v.value);
+        vars.push_back(std::move(o));
+    }
     j["variables"] = vars;
     j["external_block"] = env.external_block() ? Json(*env.external_block()) : Json(nullptr);
     j["warnings"] = env.warnings();
@@ -140,7 +154,12 @@ int env_run(Context& ctx, const po::variables_map& vm) {
         auto value = env.get(args[0]);
         if (!value) throw Error(Exit::no_input, sys.root().display(path) + ": no variable " + printable(args[0]));
         if (ctx.globals().json)
-            ctx.print_json({{"schema", "bootsmith.grubenv-value/1"}, {"name", args[0]}, {"value", *value}});
+            ctx.print_json(is_utf8(*value)
+                               ? Json {{"schema", "bootsmith.grubenv-value/1"}, {"name", args[0]}, {"value", *value}}
+                               : Json {{"schema", "bootsmith.grubenv-value/1"},
+                                       {"name", args[0]},
+                                       {"value", nullptr},
+                                       {"value_hex", hex(*value)}});
         else
             ctx.out() << *value << "\n";
         return 0;

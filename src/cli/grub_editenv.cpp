@@ -89,7 +89,8 @@ int run_grub_editenv(const std::vector<std::string>& args, const Globals& g, std
                            : sys.root().is_live() ? std::filesystem::absolute(file).native()
                                                   : sys::normalise(file);
 
-        auto held = ctx.lock();
+        // A listing reads one file, replaced only by rename: it needs no lock (nor root).
+        auto held = command == "list" ? std::optional<sys::Lock>() : ctx.lock();
         auto before = sys.root().read(path, 1u << 20);
         grub::EnvBlock env = grub::EnvBlock::create();
         if (before && command != "create") {

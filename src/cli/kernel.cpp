@@ -685,8 +685,11 @@ int add_run(Context& ctx, const po::variables_map& vm) {
         check_args(r.args, inv.family != Family::bls);
         AddRequest req = r;
         req.kernel = user_path(s, r.kernel);
-        if (!s.root().is_file(req.kernel))
-            throw Error(Exit::no_input, s.root().display(req.kernel) + ": no such kernel image");
+        auto image = s.root().stat(req.kernel);
+        if (!image) throw Error(Exit::no_input, s.root().display(req.kernel) + ": no such kernel image");
+        if (image->type != sys::FileInfo::Type::regular)
+            throw Error(Exit::data, s.root().display(req.kernel) + ": not a regular file, expected a kernel image");
+        if (image->size == 0) throw Error(Exit::data, s.root().display(req.kernel) + ": 0 bytes, not a kernel image");
         for (auto& i : req.initrds) {
             i = user_path(s, i);
             if (!s.root().is_file(i)) throw Error(Exit::no_input, s.root().display(i) + ": no such initrd");

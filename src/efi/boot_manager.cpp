@@ -155,11 +155,16 @@ BootState load_boot_state(const sys::VarStore& store) {
     auto listing = store.list();
     s.problems = listing.skipped;
     s.variables = listing.vars.size();
+    for (const auto& skipped : listing.skipped)
+        for (const char* n : {"BootOrder-", "BootNext-", "BootCurrent-", "Timeout-"})
+            if (skipped.rfind(std::string(n) + sys::kGlobalGuid.str() + ":", 0) == 0)
+                s.unreadable.emplace_back(Exit::data, store.location() + "/" + skipped);
     auto get = [&](const sys::VarId& id) -> std::optional<sys::Variable> {
         try {
             return store.get(id);
         } catch (const Error& e) {
             s.problems.emplace_back(e.what());
+            s.unreadable.push_back(e);
             return std::nullopt;
         }
     };

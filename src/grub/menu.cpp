@@ -1358,8 +1358,10 @@ DefaultChoice effective_default(const Menu& menu, const std::optional<std::strin
 }
 
 std::string default_grubcfg_path(const sys::Root& root) {
+    // Anything there counts: a directory where grub.cfg should be is an error when it is
+    // read, not a missing file (which would send `grub menu` to the wrong message).
     for (const char* p : {"/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"})
-        if (root.is_file(p)) return p;
+        if (root.exists(p)) return p;
     return {};
 }
 

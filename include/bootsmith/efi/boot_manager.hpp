@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bootsmith/efi/load_option.hpp"
+#include "bootsmith/error.hpp"
 #include "bootsmith/json.hpp"
 #include "bootsmith/sys/plan.hpp"
 #include "bootsmith/sys/varstore.hpp"
@@ -42,7 +43,11 @@ struct BootState {
     std::optional<std::vector<std::uint16_t>> order; ///< nullopt: absent or unreadable
     std::vector<BootEntry> entries;                  ///< sorted by variable name (C locale)
     std::vector<std::string> problems;               ///< unreadable variables, stray files
-    std::size_t variables = 0;                       ///< all variables of the store, any GUID
+    /// BootOrder, BootNext, BootCurrent or Timeout present but unreadable (a symlink loop,
+    /// permission denied, a directory): a change planned as if it were absent could leave
+    /// it naming a deleted entry, so changes refuse (see cli/boot.cpp).
+    std::vector<Error> unreadable;
+    std::size_t variables = 0; ///< all variables of the store, any GUID
 
     const BootEntry* find(std::uint16_t number) const;
     const BootEntry* find_name(std::string_view name) const;
