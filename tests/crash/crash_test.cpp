@@ -1,0 +1,546 @@
+// Crash consistency (issue 7, point 1): every mutating command on every fixture root where
+// it applies, killed (SIGKILL) at every operation of the seam and made to fail (EIO) at
+// every operation, through bootsmith-faulty (tests/support/fault_main.cpp).
+//
+// For one command: an uncrashed run on a copy gives the operation count N and the result
+// tree NEW; the root as it was is OLD. Then for k = 1..N, on a fresh copy of OLD:
+//   kill:k — the process dies before operation k; then
+//     * every path of OLD ∪ NEW is byte-equal (content, mode, type) to its OLD or its NEW
+//       version: never torn, never missing (a path present in both is present);
+//     * nothing else appeared except the backups, the lock file and temporary files of the
+//       seam (".NAME.bootsmith-XXXXXX", which a kill before the rename leaves behind);
+//     * BootOrder (and BootNext) never name a missing Boot#### (unless OLD already did);
+//     * every grubenv is a 1024-byte block starting with "# GRUB Environment Block\n";
+//     * when anything changed, the old bytes of every changed file and variable are in a
+//       backup (var/lib/bootsmith/backups/*/files|efivars) next to a manifest.json naming
+//       the created ones;
+//     * bootsmith (the shipped binary) run again with the same arguments completes, and
+//       ends at NEW (compared as above, backups/lock/temporary files left out).
+//   fail:k — operation k fails with EIO: a non-zero exit and one error line naming a file
+//     inside the root; the same invariants, and no temporary file left; the rerun as above.
+//
+// How a rerun is judged depends on the command (Rerun below): an idempotent command must end
+// at NEW from any crash point; a creating one (boot create, efibootmgr -c) makes a second
+// entry when the first one already exists, so it must complete with the invariants holding —
+// and end at NEW exactly when the crash came before any change; a consuming one (delete,
+// kernel add/remove) must end at NEW, except that after a crash that left the root already at
+// NEW it may refuse with one error line (exit 1 or 66: "already there"/"no such entry").
+//
+// Each test prints "crash points: tried T, passed P" and "fail points: tried T, passed P".
+// CRASH_STRIDE=S (environment) tries every S-th point only (the sanitizer build uses it).
+#include "testutil.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace bootsmith::test;
+
+namespace {
+
+constexpr std::uintmax_t kLarge = 1u << 20; // disk images: hard-linked, compared by size and inode
+const std::string kBackups = "var/lib/bootsmith/backups";
+const std::string kLockFile = "run/lock/bootsmith.lock";
+
+fs::path faulty() {
+    return BOOTSMITH_FAULTY;
+}
+
+// ---------------------------------------------------------------------------------------
+// Trees
+
+struct Node {
+    char type = '?'; // f d l
+    unsigned mode = 0;
+    std::string data; // content, link target, or "large SIZE INODE"
+    bool operator==(const Node&) const = default;
+};
+using Tree = std::map<std::string, Node>;
+
+bool is_temp_name(const std::string& rel) {
+    // Root::replace's temporary file: ".<name>.bootsmith-XXXXXX" (mkostemp).
+    std::string name = fs::path(rel).filename().native();
+    auto at = name.rfind(".bootsmith-");
+    return name.size() > 1 && name[0] == '.' && at != std::string::npos && at > 1 &&
+           name.size() - at == std::string(".bootsmith-XXXXXX").size();
+}
+
+bool under(const std::string& rel, const std::string& dir) {
+    return rel == dir || rel.starts_with(dir + "/");
+}
+
+/// Left out of the old/new comparison: backups (checked on their own), the lock file, the
+/// directories bootsmith makes for its own state, and temporary files.
+bool ignored(const std::string& rel) {
+    static const std::set<std::string> state_dirs = {"run", "run/lock", "var", "var/lib", "var/lib/bootsmith"};
+    return under(rel, kBackups) || rel == kLockFile || state_dirs.count(rel) || is_temp_name(rel);
+}
+
+Tree snap(const fs::path& root) {
+    Tree t;
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+        std::string rel = fs::relative(it->path(), root).native();
+        struct stat st {};
+        if (::lstat(it->path().c_str(), &st) != 0) throw std::runtime_error("lstat " + it->path().native());
+        Node n;
+        n.mode = st.st_mode & 07777;
+        if (S_ISDIR(st.st_mode)) {
+            n.type = 'd';
+        } else if (S_ISLNK(st.st_mode)) {
+            n.type = 'l';
+            n.data = fs::read_symlink(it->path()).native();
+        } else if (S_ISREG(st.st_mode)) {
+            n.type = 'f';
+            if (static_cast<std::uintmax_t>(st.st_size) > kLarge)
+                n.data = "large " + std::to_string(st.st_size) + " " + std::to_string(st.st_ino);
+            else
+                n.data = read_file(it->path());
+        }
+        t.emplace(std::move(rel), std::move(n));
+    }
+    return t;
+}
+
+/// cp -a, except that large files (disk images, read-only for every command here) are
+/// hard-linked: a copy of a root then costs a few milliseconds instead of 64 MiB each.
+void clone(const fs::path& from, const fs::path& to) {
+    fs::create_directories(to);
+    for (auto it = fs::recursive_directory_iterator(from); it != fs::recursive_directory_iterator(); ++it) {
+        fs::path dst = to / fs::relative(it->path(), from);
+        auto st = it->symlink_status();
+        if (fs::is_symlink(st)) {
+            fs::copy_symlink(it->path(), dst);
+        } else if (fs::is_directory(st)) {
+            fs::create_directory(dst);
+            fs::permissions(dst, st.permissions());
+        } else if (fs::is_regular_file(st) && fs::file_size(it->path()) > kLarge) {
+            fs::create_hard_link(it->path(), dst);
+        } else {
+            fs::copy_file(it->path(), dst);
+        }
+    }
+}
+
+std::string show(const std::optional<Node>& n) {
+    if (!n) return "(absent)";
+    std::string d = n->data.size() > 60 ? n->data.substr(0, 60) + "…" : n->data;
+    for (auto& c : d)
+        if (c == '\n') c = '|';
+    return std::string(1, n->type) + " " + std::to_string(n->mode) + " " + std::to_string(n->data.size()) + "B [" + d +
+           "]";
+}
+
+std::optional<Node> at(const Tree& t, const std::string& rel) {
+    auto it = t.find(rel);
+    if (it == t.end()) return std::nullopt;
+    return it->second;
+}
+
+/// Differences between two trees, ignored paths left out ("" when equal).
+std::string differences(const Tree& a, const Tree& b) {
+    std::ostringstream out;
+    std::set<std::string> paths;
+    for (const auto& [p, n] : a)
+        if (!ignored(p)) paths.insert(p);
+    for (const auto& [p, n] : b)
+        if (!ignored(p)) paths.insert(p);
+    for (const auto& p : paths)
+        if (at(a, p) != at(b, p)) out << "  " << p << ": " << show(at(a, p)) << " vs " << show(at(b, p)) << "\n";
+    return out.str();
+}
+
+// ---------------------------------------------------------------------------------------
+// Invariants
+
+/// The u16 numbers a BootOrder/BootNext variable file names (after the 4-byte attributes).
+std::vector<unsigned> numbers(const std::string& bytes) {
+    std::vector<unsigned> out;
+    for (std::size_t i = 4; i + 1 < bytes.size(); i += 2)
+        out.push_back(static_cast<unsigned char>(bytes[i]) |
+                      static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8);
+    return out;
+}
+
+/// BootOrder/BootNext naming a missing Boot####, one line each.
+std::string dangling(const Tree& t) {
+    std::string out;
+    for (const char* name : {"BootOrder", "BootNext"}) {
+        auto v = at(t, kEfivars + name + "-" + kGlobalGuid);
+        if (!v) continue;
+        for (unsigned n : numbers(v->data)) {
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "Boot%04X", n);
+            if (!at(t, kEfivars + buf + "-" + kGlobalGuid))
+                out += std::string("  ") + name + " names missing " + buf + "\n";
+        }
+    }
+    return out;
+}
+
+std::string bad_grubenvs(const Tree& t) {
+    static const std::string header = "# GRUB Environment Block\n";
+    std::string out;
+    for (const auto& [p, n] : t) {
+        if (ignored(p) || fs::path(p).filename() != "grubenv" || n.type != 'f') continue;
+        if (n.data.size() != 1024 || !n.data.starts_with(header))
+            out += "  " + p + ": not a 1024-byte environment block (" + std::to_string(n.data.size()) + " bytes)\n";
+    }
+    return out;
+}
+
+/// What a crashed (or failed) run left, judged against OLD and NEW. "" when all holds.
+std::string check_state(const Tree& old, const Tree& now, const Tree& cur, bool temps_allowed,
+                        const std::string& old_dangling) {
+    std::ostringstream out;
+    std::set<std::string> paths;
+    for (const auto& [p, n] : old)
+        if (!ignored(p)) paths.insert(p);
+    for (const auto& [p, n] : now)
+        if (!ignored(p)) paths.insert(p);
+    std::vector<std::string> changed;
+    for (const auto& p : paths) {
+        auto c = at(cur, p), o = at(old, p), n = at(now, p);
+        if (c != o && c != n)
+            out << "  " << p << ": neither old nor new: " << show(c) << " (old " << show(o) << ", new " << show(n)
+                << ")\n";
+        if (c != o) changed.push_back(p);
+    }
+    for (const auto& [p, n] : cur) {
+        if (paths.count(p) || (ignored(p) && !is_temp_name(p))) continue;
+        if (is_temp_name(p) && temps_allowed) continue;
+        out << "  " << p << ": unexpected " << show(n) << "\n";
+    }
+    if (std::string d = dangling(cur); !d.empty() && d != old_dangling) out << d;
+    out << bad_grubenvs(cur);
+    // The backup of the old content exists for everything already changed.
+    for (const auto& p : changed) {
+        auto o = at(old, p), c = at(cur, p);
+        if ((o && o->type != 'f') || (c && c->type == 'd')) continue; // directories: nothing to save
+        bool found = false;
+        bool var = p.starts_with(kEfivars);
+        for (const auto& [b, n] : cur) {
+            if (!under(b, kBackups) || n.type != 'f') continue;
+            std::string rest = b.substr(kBackups.size() + 1); // "<id>/files/…", "<id>/manifest.json"
+            auto slash = rest.find('/');
+            if (slash == std::string::npos) continue;
+            std::string id = rest.substr(0, slash), in = rest.substr(slash + 1);
+            if (!at(cur, kBackups + "/" + id + "/manifest.json")) continue;
+            if (o) {
+                bool place = var ? in == "efivars/" + fs::path(p).filename().native() : in.starts_with("files/");
+                found = place && n.data == o->data;
+            } else {
+                found = in == "manifest.json" && n.data.find(fs::path(p).filename().native()) != std::string::npos;
+            }
+            if (found) break;
+        }
+        if (!found) out << "  " << p << ": changed, but no backup of its old content\n";
+    }
+    return out.str();
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases
+
+enum class Rerun {
+    same,     ///< idempotent: from any crash point the rerun ends at NEW
+    creates,  ///< makes something new each run: completes; ends at NEW when nothing had changed
+    consumes, ///< refuses a second time: ends at NEW, or (root already at NEW) exits 1/66
+};
+
+struct Case {
+    std::string root;
+    std::vector<std::string> args;
+    Rerun rerun = Rerun::same;
+    std::vector<std::vector<std::string>> setup; ///< bootsmith commands run on the copy first
+    std::map<std::string, std::string> files;    ///< files written into the copy first
+};
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& a : v)
+        s += (s.empty() ? "" : " ") + a;
+    return s;
+}
+
+std::vector<Case> cases_for(const std::string& root, const fs::path& outside) {
+    std::vector<Case> out;
+    auto add = [&](std::vector<std::string> args, Rerun r = Rerun::same,
+                   std::vector<std::vector<std::string>> setup = {}, std::map<std::string, std::string> files = {}) {
+        out.push_back(Case {root, std::move(args), r, std::move(setup), std::move(files)});
+    };
+    const bool uefi = root == "debian12-uefi" || root == "fedora-bls-uefi";
+    const bool debian = root == "debian12-uefi" || root == "bios-mbr";
+    const std::string grubdir = debian ? "/boot/grub" : "/boot/grub2";
+    const std::string backup = (outside / "boot-vars.json").native();
+
+    if (uefi) {
+        const std::string disk = root == "debian12-uefi" ? "/dev/sda" : "/dev/vda";
+        const std::string loader =
+            root == "debian12-uefi" ? "\\EFI\\debian\\grubx64.efi" : "\\EFI\\fedora\\grubx64.efi";
+        const std::string shim = root == "debian12-uefi" ? "\\EFI\\debian\\shimx64.efi" : "\\EFI\\fedora\\shimx64.efi";
+        const std::string other = root == "debian12-uefi" ? "0002" : "0000"; // not BootCurrent
+        const std::vector<std::string> dup = {"boot",     "create", "--allow-duplicate", "--disk", disk, "--part", "1",
+                                              "--loader", shim,     "--label",           "copy"};
+        add({"boot", "create", "--disk", disk, "--part", "1", "--loader", loader, "--label", "crash test"},
+            Rerun::creates);
+        add({"boot", "create", "--disk", disk, "--part", "1", "--loader", loader, "--label", "crash test", "--position",
+             "first"},
+            Rerun::creates);
+        add({"boot", "delete", other}, Rerun::consumes);
+        add({"boot", "enable", other}, Rerun::same, {{"boot", "disable", other}});
+        add({"boot", "disable", "0001"});
+        add({"boot", "rename", "0001", "Renamed entry"});
+        add({"boot", "set-data", "0001", "--text", "crash"});
+        add({"boot", "order", "0001," + other});
+        add({"boot", "order", "--first", other});
+        add({"boot", "next", "0001"});
+        add({"boot", "next", "--clear"}, Rerun::same, {{"boot", "next", "0001"}});
+        add({"boot", "timeout", "9"});
+        add({"boot", "timeout", "--clear"});
+        add({"boot", "dedupe"}, Rerun::same, {dup});
+        add({"boot", "restore", backup}, Rerun::same,
+            {{"boot", "backup", backup},
+             {"boot", "delete", other},
+             {"boot", "timeout", "7"},
+             {"boot", "next", "0001"}});
+        add({"efibootmgr", "-o", "0001," + other});
+        add({"efibootmgr", "-b", "0001", "-A"});
+        add({"efibootmgr", "-b", other, "-B"}, Rerun::consumes);
+        add({"efibootmgr", "-n", "0001"});
+        add({"efibootmgr", "-N"}, Rerun::same, {{"boot", "next", "0001"}});
+        add({"efibootmgr", "-t", "3"});
+        add({"efibootmgr", "-T"});
+        add({"efibootmgr", "-O"});
+        add({"efibootmgr", "-D"}, Rerun::same, {dup});
+        add({"efibootmgr", "-b", "0001", "-a", "-o", "0001", "-t", "4"});
+        add({"efibootmgr", "-c", "-d", disk, "-p", "1", "-L", "crash test", "-l", loader}, Rerun::creates);
+    }
+
+    // GRUB's files (every root).
+    const std::string env = grubdir + "/grubenv";
+    add({"grub", "env", "set", "crash=1", "menu_auto_hide=0"});
+    add({"grub", "env", "unset", "crash_a"}, Rerun::same, {{"grub", "env", "set", "crash_a=1", "crash_b=2"}});
+    add({"grub", "env", "create", "--yes"}, Rerun::same, {{"grub", "env", "set", "crash_a=1"}});
+    add({"grub", "config", "set", "GRUB_TIMEOUT", "3"});
+    add({"grub", "config", "unset", "GRUB_TIMEOUT"});
+    add({"grub", "cmdline", "add", "console=ttyS1,115200"});
+    add({"grub", "cmdline", "remove", "quiet"});
+    add({"grub", "cmdline", "add", "--default", "splash"});
+    add({"grub", "default", "1", "--force"});
+    add({"grub", "next", "1", "--force"});
+    add({"grub", "next", "--clear"}, Rerun::same, {{"grub", "next", "1", "--force"}});
+    add({"grub-editenv", env, "set", "crash=2"});
+    add({"grub-editenv", env, "unset", "crash_a"}, Rerun::same, {{"grub", "env", "set", "crash_a=1"}});
+    add({"grub-editenv", env, "create"}, Rerun::same, {{"grub", "env", "set", "crash_a=1"}});
+
+    // Kernels.
+    std::string older, newk, newinitrd;
+    if (root == "debian12-uefi") {
+        older = "6.1.0-10-amd64";
+        newk = "/boot/vmlinuz-6.1.0-18-amd64";
+        newinitrd = "/boot/initrd.img-6.1.0-18-amd64";
+    } else if (root == "bios-mbr") {
+        older = "";
+        newk = "/boot/vmlinuz-6.1.0-18-amd64";
+        newinitrd = "/boot/initrd.img-6.1.0-18-amd64";
+    } else if (root == "fedora-bls-uefi") {
+        older = "6.11.9-100.fc39.x86_64";
+        newk = "/boot/vmlinuz-6.12.4-200.fc39.x86_64";
+        newinitrd = "/boot/initramfs-6.12.4-200.fc39.x86_64.img";
+    } else {
+        older = "3.10.0-1160.el7.x86_64";
+        newk = "/boot/vmlinuz-3.10.0-1160.120.1.el7.x86_64";
+        newinitrd = "/boot/initramfs-3.10.0-1160.120.1.el7.x86_64.img";
+    }
+    std::map<std::string, std::string> kfiles = {{newk.substr(1), "kernel"}, {newinitrd.substr(1), "initrd"}};
+    if (!older.empty()) {
+        add({"--yes", "kernel", "default", older});
+        add({"kernel", "next", older});
+        add({"kernel", "remove", older}, Rerun::consumes);
+    }
+    add({"kernel", "next", "--clear"}, Rerun::same, {{"kernel", "next", "0"}});
+    add({"kernel", "args", "--kernel", "ALL", "--add", "console=ttyS1 crash=1", "--remove", "quiet"});
+    add({"kernel", "args", "--kernel", "DEFAULT", "--add", "crash=2"});
+    add({"kernel", "add", "--kernel", newk, "--copy-default"}, Rerun::consumes, {}, kfiles);
+    add({"--yes", "kernel", "add", "--kernel", newk, "--copy-default", "--make-default"}, Rerun::consumes, {}, kfiles);
+
+    // grubby (Fedora's on BLS, C grubby's on grub.cfg).
+    if (root == "fedora-bls-uefi" || root == "centos7-bios") {
+        add({"grubby", "--update-kernel=ALL", "--args=crash=1", "--remove-args=quiet"});
+        add({"grubby", "--set-default=/boot/vmlinuz-" + older});
+        add({"grubby", "--remove-kernel=/boot/vmlinuz-" + older}, Rerun::consumes);
+        add({"grubby", "--add-kernel=" + newk, "--initrd=" + newinitrd, "--title=crash test", "--copy-default"},
+            Rerun::creates, {}, kfiles);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Running
+
+struct Tally {
+    int tried = 0, passed = 0;
+};
+
+int stride() {
+    const char* s = std::getenv("CRASH_STRIDE");
+    int n = s != nullptr ? std::atoi(s) : 1;
+    return n > 0 ? n : 1;
+}
+
+RunResult bootsmith(const fs::path& root, std::vector<std::string> args, const std::string& fault = {}) {
+    args.insert(args.begin(), {"--root", root.native()});
+    if (fault.empty()) return run(args, {"BOOTSMITH_FAULT="});
+    return run(args, {"BOOTSMITH_FAULT=" + fault}, faulty().native());
+}
+
+/// Operations of an uncrashed run, from BOOTSMITH_FAULT=trace ("op K STEP PATH" lines).
+std::vector<std::string> traced_ops(const std::string& err) {
+    std::vector<std::string> ops;
+    std::istringstream in(err);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with("bootsmith-faulty: op ")) ops.push_back(line.substr(21));
+    return ops;
+}
+
+std::vector<std::string> error_lines(const std::string& err) {
+    std::vector<std::string> out;
+    std::istringstream in(err);
+    std::string line;
+    while (std::getline(in, line))
+        if (!line.empty() && !line.starts_with("bootsmith: warning:") && !line.starts_with("bootsmith-faulty:"))
+            out.push_back(line);
+    return out;
+}
+
+class CrashConsistency : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CrashConsistency, EveryCommandEveryStep) {
+    const std::string root = GetParam();
+    const auto started = std::chrono::steady_clock::now();
+    const int step = stride();
+    TempDir work;
+    // Disk images must stay as they are: they are shared (hard links) by every copy.
+    std::map<std::string, std::string> images;
+    for (const auto& [p, n] : snap(fixtures() / root))
+        if (n.type == 'f' && n.data.starts_with("large ")) images[p] = n.data;
+
+    Tally crash, fail;
+    int commands = 0;
+    for (const Case& c : cases_for(root, work.path())) {
+        SCOPED_TRACE(root + ": bootsmith " + joined(c.args));
+        // OLD: the fixture plus the case's own set-up.
+        fs::path old_dir = work / "old";
+        fs::remove_all(old_dir);
+        clone(fixtures() / root, old_dir);
+        for (const auto& [rel, content] : c.files)
+            write_file(old_dir / rel, content);
+        for (const auto& s : c.setup) {
+            auto r = bootsmith(old_dir, s);
+            ASSERT_EQ(r.status, 0) << "set-up " << joined(s) << ": " << r.err;
+        }
+        fs::remove_all(old_dir / "var/lib/bootsmith");
+        fs::remove_all(old_dir / "run");
+        const Tree old = snap(old_dir);
+        const std::string old_dangling = dangling(old);
+
+        // NEW, and the operations that lead there.
+        fs::path trial = work / "trial";
+        fs::remove_all(trial);
+        clone(old_dir, trial);
+        auto first = bootsmith(trial, c.args, "trace");
+        ASSERT_EQ(first.status, 0) << first.err;
+        const auto ops = traced_ops(first.err);
+        const Tree now = snap(trial);
+        ASSERT_FALSE(ops.empty()) << "the command changed nothing";
+        ASSERT_NE(differences(old, now), "") << "the command changed nothing";
+        ASSERT_EQ(check_state(old, now, now, false, old_dangling), "");
+        ++commands;
+
+        for (std::size_t k = 1; k <= ops.size(); k += static_cast<std::size_t>(step)) {
+            for (bool kill : {true, false}) {
+                Tally& t = kill ? crash : fail;
+                ++t.tried;
+                std::string where =
+                    std::string(kill ? "kill" : "fail") + ":" + std::to_string(k) + " (" + ops[k - 1] + ")";
+                fs::remove_all(trial);
+                clone(old_dir, trial);
+                auto r = bootsmith(trial, c.args, (kill ? "kill:" : "fail:") + std::to_string(k));
+                std::string problems;
+                if (kill && r.status != 128 + SIGKILL)
+                    problems +=
+                        "  not killed at the operation (exit " + std::to_string(r.status) + "): " + r.err + "\n";
+                if (!kill) {
+                    auto lines = error_lines(r.err);
+                    bool names_file = std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+                        return l.find(trial.native() + "/") != std::string::npos;
+                    });
+                    // bootsmith's own commands: one line. The passthroughs keep their tool's layout.
+                    bool passthrough =
+                        c.args[0] == "efibootmgr" || c.args[0] == "grubby" || c.args[0] == "grub-editenv";
+                    if (r.status == 0 || !names_file || (!passthrough && lines.size() != 1))
+                        problems += "  fail: exit " + std::to_string(r.status) + ", stderr: " + r.err + "\n";
+                }
+                const Tree cur = snap(trial);
+                problems += check_state(old, now, cur, kill, old_dangling);
+                bool untouched = differences(old, cur).empty();
+                bool done = differences(now, cur).empty();
+
+                auto again = bootsmith(trial, c.args);
+                const Tree after = snap(trial);
+                std::string left = differences(now, after);
+                bool refused = again.status == 1 || again.status == 66;
+                if (again.status == 0) {
+                    if (c.rerun != Rerun::creates || untouched) {
+                        if (!left.empty()) problems += "  the rerun did not end at the new state:\n" + left;
+                    }
+                } else if (!(c.rerun == Rerun::consumes && done && refused && error_lines(again.err).size() == 1)) {
+                    problems += "  the rerun failed (exit " + std::to_string(again.status) + "): " + again.err + "\n";
+                }
+                if (again.status != 0 && !left.empty()) problems += "  the refused rerun changed things:\n" + left;
+                problems += dangling(after) != old_dangling ? dangling(after) : "";
+                problems += bad_grubenvs(after);
+
+                if (problems.empty())
+                    ++t.passed;
+                else
+                    ADD_FAILURE() << where << ":\n" << problems;
+            }
+        }
+    }
+    for (const auto& [p, d] : images)
+        EXPECT_EQ(snap(fixtures() / root).at(p).data, d) << p << ": a disk image changed";
+    auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cout << root << ": " << commands << " commands"
+              << (step > 1 ? " (every " + std::to_string(step) + "th point)" : "") << "\n"
+              << root << ": crash points: tried " << crash.tried << ", passed " << crash.passed << "\n"
+              << root << ": fail points: tried " << fail.tried << ", passed " << fail.passed << "\n"
+              << root << ": " << secs << " s\n";
+    EXPECT_EQ(crash.passed, crash.tried);
+    EXPECT_EQ(fail.passed, fail.tried);
+}
+
+INSTANTIATE_TEST_SUITE_P(Roots, CrashConsistency,
+                         ::testing::Values("debian12-uefi", "fedora-bls-uefi", "bios-mbr", "centos7-bios"),
+                         [](const auto& info) {
+                             std::string n = info.param;
+                             std::replace(n.begin(), n.end(), '-', '_');
+                             return n;
+                         });
+
+} // namespace
