@@ -569,9 +569,6 @@ void plan_add_bls(sys::Plan& p, const Inventory& inv, const sys::System& s, cons
     if (!kernel::parse_bls_name(id + ".conf"))
         throw Error(Exit::usage, "'" + printable(id) + ".conf' is not a valid BLS file name",
                     "the kernel file name must hold only A-Z a-z 0-9 + - _ .");
-    if (s.root().exists(file))
-        throw Error(Exit::refused, s.root().display(file) + " already exists",
-                    "remove it first with 'bootsmith kernel remove " + id + "'");
     const Entry* def = inv.default_entry ? &inv.entries[*inv.default_entry] : nullptr;
     std::string options;
     if (r.copy_default && def != nullptr)
@@ -598,6 +595,14 @@ void plan_add_bls(sys::Plan& p, const Inventory& inv, const sys::System& s, cons
     }
     if (options.find("root=") == std::string::npos)
         p.notes.push_back("the new entry's options have no root=: give --args or --copy-default");
+    // The same entry already there is what an interrupted `kernel add` wrote before its
+    // grubenv change: keep it and let the rest of the plan finish. Another is refused.
+    if (auto existing = s.root().read(file, 1u << 20)) {
+        if (*existing != text)
+            throw Error(Exit::refused, s.root().display(file) + " already exists",
+                        "remove it first with 'bootsmith kernel remove " + id + "'");
+        return;
+    }
     p.write_file(file, std::nullopt, text, "new BLS entry");
 }
 
