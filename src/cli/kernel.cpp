@@ -10,6 +10,7 @@
 #include "bootsmith/text.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <ostream>
@@ -227,13 +228,16 @@ void ensure_saved_default(Context& ctx, sys::Plan& p, const Inventory& inv, cons
                     " selects its default with `set default=…`, not saved_entry; "
                     "switch it to saved_entry" +
                     (inv.family == Family::grub_generated ? std::string(" (and GRUB_DEFAULT=saved)") : std::string()));
-    p.write_file(inv.grubcfg, disk, kernel::grubcfg_read_saved_entry(cfg),
-                 "read the default from grubenv's saved_entry");
+    std::string switched = kernel::grubcfg_read_saved_entry(cfg); // before `planned` (in p) moves
     if (inv.family == Family::grub_generated) {
+        // GRUB_DEFAULT=saved goes first: once grub.cfg reads saved_entry, a rerun after a
+        // crash would take the switch as done and never write it, and the next update-grub
+        // would then bring `set default="0"` back.
         auto c = config_set_plan(s, "GRUB_DEFAULT", "saved", "");
-        for (auto& ch : c.changes)
-            p.changes.push_back(std::move(ch));
+        p.changes.insert(p.changes.begin(), std::make_move_iterator(c.changes.begin()),
+                         std::make_move_iterator(c.changes.end()));
     }
+    p.write_file(inv.grubcfg, disk, std::move(switched), "read the default from grubenv's saved_entry");
     p.notes.push_back("the default is now read from grubenv's saved_entry (was `set default=\"" +
                       inv.menu->default_value.value_or("") + "\"`)");
 }
