@@ -28,8 +28,9 @@
 // before any change.
 //
 // Each test prints "crash points: tried T, passed P" and "fail points: tried T, passed P".
-// CRASH_STRIDE=S / FAIL_STRIDE=S (environment) try every S-th kill / fail point only: ctest
-// runs every kill point and every 3rd fail point (the sanitizer build: every 8th and 24th).
+// CRASH_STRIDE=S / FAIL_STRIDE=S (environment) try every S-th kill / fail point only; the
+// build's defaults (tests/CMakeLists.txt): every kill point and every 3rd fail point (the
+// sanitizer build: every 8th and 24th).
 #include "testutil.hpp"
 
 #include <gtest/gtest.h>
@@ -452,9 +453,9 @@ struct Tally {
     int tried = 0, passed = 0;
 };
 
-int stride(const char* name) {
+int stride(const char* name, int fallback) {
     const char* s = std::getenv(name);
-    int n = s != nullptr ? std::atoi(s) : 1;
+    int n = s != nullptr ? std::atoi(s) : fallback;
     return n > 0 ? n : 1;
 }
 
@@ -504,7 +505,8 @@ class CrashConsistency : public ::testing::TestWithParam<std::string> {};
 TEST_P(CrashConsistency, EveryCommandEveryStep) {
     const std::string root = GetParam();
     const auto started = std::chrono::steady_clock::now();
-    const int step = stride("CRASH_STRIDE"), fail_step = stride("FAIL_STRIDE");
+    const int step = stride("CRASH_STRIDE", CRASH_STRIDE_DEFAULT),
+              fail_step = stride("FAIL_STRIDE", FAIL_STRIDE_DEFAULT);
     // The trees live on tmpfs when there is one: a SIGKILL leaves the page cache as it is, so
     // the disk adds nothing to what is tested, only fsync time.
     if (::access("/dev/shm", W_OK) == 0) ::setenv("TMPDIR", "/dev/shm", 1);
