@@ -607,8 +607,7 @@ TEST_P(CrashConsistency, EveryCommandEveryStep) {
     EXPECT_EQ(differences(pristine_tree, snap(pristine)), "") << "a file was written in place";
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cout << root << ": " << commands << " commands"
-              << " (kill at every " << (step > 1 ? std::to_string(step) + "th " : "") << "operation, fail at every "
-              << (fail_step > 1 ? std::to_string(fail_step) + "th" : "") << " operation)\n"
+              << " (kill: 1 operation in " << step << "; fail: 1 operation in " << fail_step << ")\n"
               << root << ": crash points: tried " << crash.tried << ", passed " << crash.passed << "\n"
               << root << ": fail points: tried " << fail.tried << ", passed " << fail.passed << "\n"
               << root << ": " << secs << " s\n";
