@@ -10,6 +10,7 @@
 #include "bootsmith/text.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <ostream>
@@ -244,13 +245,16 @@ void ensure_saved_default(Context& ctx, sys::Plan& p, const Inventory& inv, cons
                     " selects its default with `set default=…`, not saved_entry; "
                     "switch it to saved_entry" +
                     (inv.family == Family::grub_generated ? std::string(" (and GRUB_DEFAULT=saved)") : std::string()));
-    p.write_file(inv.grubcfg, disk, kernel::grubcfg_read_saved_entry(cfg),
-                 "read the default from grubenv's saved_entry");
+    std::string switched = kernel::grubcfg_read_saved_entry(cfg); // before `planned` (in p) moves
     if (inv.family == Family::grub_generated) {
+        // GRUB_DEFAULT=saved goes first: once grub.cfg reads saved_entry, a rerun after a
+        // crash would take the switch as done and never write it, and the next update-grub
+        // would then bring `set default="0"` back.
         auto c = config_set_plan(s, "GRUB_DEFAULT", "saved", "");
-        for (auto& ch : c.changes)
-            p.changes.push_back(std::move(ch));
+        p.changes.insert(p.changes.begin(), std::make_move_iterator(c.changes.begin()),
+                         std::make_move_iterator(c.changes.end()));
     }
+    p.write_file(inv.grubcfg, disk, std::move(switched), "read the default from grubenv's saved_entry");
     p.notes.push_back("the default is now read from grubenv's saved_entry (was `set default=\"" +
                       inv.menu->default_value.value_or("") + "\"`)");
 }
@@ -586,9 +590,6 @@ void plan_add_bls(sys::Plan& p, const Inventory& inv, const sys::System& s, cons
     if (!kernel::parse_bls_name(id + ".conf"))
         throw Error(Exit::usage, "'" + printable(id) + ".conf' is not a valid BLS file name",
                     "the kernel file name must hold only A-Z a-z 0-9 + - _ .");
-    if (s.root().exists(file))
-        throw Error(Exit::refused, s.root().display(file) + " already exists",
-                    "remove it first with 'bootsmith kernel remove " + id + "'");
     const Entry* def = inv.default_entry ? &inv.entries[*inv.default_entry] : nullptr;
     std::string options;
     if (r.copy_default && def != nullptr)
@@ -615,6 +616,14 @@ void plan_add_bls(sys::Plan& p, const Inventory& inv, const sys::System& s, cons
     }
     if (options.find("root=") == std::string::npos)
         p.notes.push_back("the new entry's options have no root=: give --args or --copy-default");
+    // The same entry already there is what an interrupted `kernel add` wrote before its
+    // grubenv change: keep it and let the rest of the plan finish. Another is refused.
+    if (auto existing = s.root().read(file, 1u << 20)) {
+        if (*existing != text)
+            throw Error(Exit::refused, s.root().display(file) + " already exists",
+                        "remove it first with 'bootsmith kernel remove " + id + "'");
+        return;
+    }
     p.write_file(file, std::nullopt, text, "new BLS entry");
 }
 

@@ -427,6 +427,21 @@ std::uint16_t first_free_number(const BootState& s) {
     throw Error(Exit::unavailable, "all 65536 Boot#### numbers are taken");
 }
 
+namespace {
+
+/// Where --position puts a new entry in a BootOrder of `size` entries.
+std::size_t order_position(const std::string& position, std::size_t size) {
+    if (position == "first") return 0;
+    if (position == "last") return size;
+    char* end = nullptr;
+    unsigned long v = std::strtoul(position.c_str(), &end, 10);
+    if (position.empty() || *end != '\0' || position[0] == '-')
+        throw Error(Exit::usage, "--position " + position + ": expected first, last or a position 0, 1, …");
+    return std::min<std::size_t>(v, size);
+}
+
+} // namespace
+
 sys::Plan plan_create(const BootState& s, const CreateSpec& spec, std::uint16_t& number) {
     if (auto why = check_description(spec.label); !why.empty()) throw Error(Exit::usage, "--label " + why);
     sys::Plan p;
@@ -436,6 +451,25 @@ sys::Plan plan_create(const BootState& s, const CreateSpec& spec, std::uint16_t&
     opt.path = make_hd_file_path(spec.hd, spec.loader);
     opt.optional_data = spec.optional_data;
 
+    // The entry a `create` interrupted between its two writes left behind: this very entry,
+    // written, but not yet in BootOrder. Running the command again finishes that work (puts it
+    // in BootOrder) instead of refusing it as a duplicate or making a second copy.
+    const auto bytes = opt.serialize();
+    if (!spec.allow_duplicate && spec.add_to_order)
+        for (const auto& e : s.entries)
+            if (e.number && !s.in_order(*e.number) && (!spec.number || *spec.number == *e.number) &&
+                e.var.attributes == sys::attr::nv_bs_rt && e.var.data == bytes) {
+                number = *e.number;
+                sys::Plan adopt;
+                std::vector<std::uint16_t> order = s.order.value_or(std::vector<std::uint16_t> {});
+                order.insert(order.begin() + static_cast<std::ptrdiff_t>(order_position(spec.position, order.size())),
+                             number);
+                set_boot_order(adopt, s, order, "BootOrder names the entry an interrupted create left out of it");
+                adopt.title = "create Boot" + number_text(number) + " \"" + spec.label + "\"";
+                adopt.notes.push_back(e.name +
+                                      " is this entry, left out of BootOrder (an interrupted create?): adding it");
+                return adopt;
+            }
     if (!spec.allow_duplicate)
         for (const auto& e : s.entries)
             if (e.option && e.option->path == opt.path)
@@ -450,24 +484,12 @@ sys::Plan plan_create(const BootState& s, const CreateSpec& spec, std::uint16_t&
     number = spec.number ? *spec.number : first_free_number(s);
     if (spec.number && s.number_taken(number))
         throw Error(Exit::refused, "Boot" + number_text(number) + " already exists");
-    sys::Variable var {{"Boot" + number_text(number), sys::kGlobalGuid}, sys::attr::nv_bs_rt, opt.serialize()};
+    sys::Variable var {{"Boot" + number_text(number), sys::kGlobalGuid}, sys::attr::nv_bs_rt, bytes};
     p.set_var(std::nullopt, var, "", summarize(var), "new boot entry");
 
     if (spec.add_to_order) {
         std::vector<std::uint16_t> order = s.order.value_or(std::vector<std::uint16_t> {});
-        std::size_t at = 0;
-        if (spec.position == "first")
-            at = 0;
-        else if (spec.position == "last")
-            at = order.size();
-        else {
-            char* end = nullptr;
-            unsigned long v = std::strtoul(spec.position.c_str(), &end, 10);
-            if (spec.position.empty() || *end != '\0' || spec.position[0] == '-')
-                throw Error(Exit::usage,
-                            "--position " + spec.position + ": expected first, last or a position 0, 1, …");
-            at = std::min<std::size_t>(v, order.size());
-        }
+        std::size_t at = order_position(spec.position, order.size());
         order.erase(std::remove(order.begin(), order.end(), number), order.end()); // a stale copy
         at = std::min(at, order.size());
         order.insert(order.begin() + static_cast<std::ptrdiff_t>(at), number);

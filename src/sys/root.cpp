@@ -23,8 +23,8 @@ namespace {
 
 OpHook g_op_hook = nullptr;
 
-void op(std::string_view name, const fs::path& path) {
-    if (g_op_hook != nullptr) g_op_hook(name, path.native());
+void op(std::string_view name, const fs::path& path, std::string_view what) {
+    fault_point(name, path.native(), what);
 }
 
 std::vector<std::string> split(std::string_view path) {
@@ -173,6 +173,11 @@ std::string ReadFile::read_at(std::uint64_t offset, std::size_t len) const {
 
 // ---------------------------------------------------------------------------------------
 // Root
+
+void fault_point(std::string_view op, std::string_view host_path, std::string_view what) {
+    if (g_op_hook == nullptr) return;
+    if (int err = g_op_hook(op, host_path); err != 0) throw errno_error(err, what, op);
+}
 
 void Root::set_op_hook(OpHook hook) {
     g_op_hook = hook;
@@ -444,7 +449,7 @@ void Root::make_dirs(std::string_view path, mode_t mode) const {
         cur /= c;
         struct stat st {};
         if (::stat(cur.c_str(), &st) == 0) continue;
-        op("mkdir", cur);
+        op("mkdir", cur, display(path));
         if (::mkdir(cur.c_str(), mode) != 0) {
             if (errno == EEXIST) continue;
             throw errno_error(errno, display(path), "create directory");
@@ -462,7 +467,7 @@ bool Root::create_dir(std::string_view path, mode_t mode) const {
     std::string parent = p.substr(0, p.rfind('/'));
     make_dirs(parent.empty() ? "/" : parent);
     fs::path target = resolve(p, false);
-    op("mkdir", target);
+    op("mkdir", target, display(path));
     if (::mkdir(target.c_str(), mode) == 0) {
         fsync_dir(target.parent_path(), display(path));
         return true;
@@ -484,12 +489,12 @@ void Root::replace(std::string_view path, std::string_view content, const WriteO
         throw Error(Exit::data, what + ": is not a regular file, refusing to replace it");
 
     std::string tmpl = (dir / ("." + target.filename().native() + ".bootsmith-XXXXXX")).native();
-    op("create-temp", target);
+    op("create-temp", target, what);
     Fd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
     if (fd.get() < 0) throw errno_error(errno, what, "create temporary file");
     const fs::path tmp = tmpl;
     try {
-        op("write", target);
+        op("write", target, what);
         write_all(fd.get(), content, what);
         mode_t mode = existed ? (old.st_mode & 07777) : opts.new_mode;
         if (::fchmod(fd.get(), mode) != 0) throw errno_error(errno, what, "chmod");
@@ -499,15 +504,15 @@ void Root::replace(std::string_view path, std::string_view content, const WriteO
             if (::fchown(fd.get(), old.st_uid, old.st_gid) != 0 && ::geteuid() == 0)
                 throw errno_error(errno, what, "chown");
         }
-        op("fsync", target);
+        op("fsync", target, what);
         if (::fsync(fd.get()) != 0) throw errno_error(errno, what, "fsync");
-        op("rename", target);
+        op("rename", target, what);
         if (::rename(tmp.c_str(), target.c_str()) != 0) throw errno_error(errno, what, "rename");
     } catch (...) {
         ::unlink(tmp.c_str());
         throw;
     }
-    op("fsync-dir", dir);
+    op("fsync-dir", dir, what);
     fsync_dir(dir, what);
 }
 
@@ -521,9 +526,9 @@ void Root::remove(std::string_view path) const {
         throw errno_error(errno, what, "stat");
     }
     if (S_ISDIR(st.st_mode)) throw Error(Exit::data, what + ": is a directory, refusing to remove it");
-    op("unlink", target);
+    op("unlink", target, what);
     if (::unlink(target.c_str()) != 0 && errno != ENOENT) throw errno_error(errno, what, "remove");
-    op("fsync-dir", target.parent_path());
+    op("fsync-dir", target.parent_path(), what);
     fsync_dir(target.parent_path(), what);
 }
 

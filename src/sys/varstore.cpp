@@ -175,6 +175,7 @@ public:
             // which replaces the variable atomically in firmware.
             std::string bytes = v.efivarfs_bytes();
             auto host = root_.resolve(path);
+            fault_point("efivar-write", host.native(), root_.display(path));
             int fd = ::open(host.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
             if (fd < 0) throw errno_error(errno, root_.display(path), "open");
             ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -264,6 +265,7 @@ public:
     void set(const Variable& v) override {
         efi_guid_t g = to_efi(v.id.guid);
         std::vector<std::uint8_t> data = v.data;
+        fault_point("efivar-set", location() + v.id.file_name(), "EFI variable " + v.id.file_name());
         if (efi_set_variable(g, v.id.name.c_str(), data.data(), data.size(), v.attributes, 0644) < 0) {
             int err = errno;
             efi_error_clear();
@@ -273,6 +275,7 @@ public:
 
     void remove(const VarId& id) override {
         efi_guid_t g = to_efi(id.guid);
+        fault_point("efivar-delete", location() + id.file_name(), "EFI variable " + id.file_name());
         if (efi_del_variable(g, id.name.c_str()) < 0) {
             int err = errno;
             efi_error_clear();

@@ -474,6 +474,36 @@ TEST(BootEdits, CreateNeverDuplicatesANumberInBootOrder) {
     EXPECT_EQ(*m.state().order, (std::vector<std::uint16_t> {1, 0, 2}));
 }
 
+TEST(BootEdits, CreateFinishesAnInterruptedCreate) {
+    // A create that died between its two writes left Boot0001 written and out of BootOrder:
+    // the same create again puts it in BootOrder (one change) instead of refusing it.
+    Machine m({var("BootOrder", u16s({0})), var("Boot0000", option("zero", "\\a.efi"))});
+    efi::CreateSpec spec;
+    spec.hd = {1, 2048, 81920, 2, 2, "5f2b8c1a-3e47-4d6a-9b0c-7e8f9a1b2c3d"};
+    spec.loader = "\\new.efi";
+    spec.label = "new";
+    std::uint16_t n = 0;
+    sys::Plan first = efi::plan_create(m.state(), spec, n);
+    ASSERT_EQ(first.changes.size(), 2u);
+    first.changes.resize(1); // the Boot#### variable only
+    sys::apply(*m.sys, first);
+    std::uint16_t again = 0;
+    auto p = efi::plan_create(m.state(), spec, again);
+    EXPECT_EQ(again, n);
+    ASSERT_EQ(p.changes.size(), 1u);
+    sys::apply(*m.sys, p);
+    EXPECT_EQ(*m.state().order, (std::vector<std::uint16_t> {1, 0}));
+    // Done: now it is a duplicate, refused as before.
+    EXPECT_EQ(code_of([&] { efi::plan_create(m.state(), spec, again); }), Exit::refused);
+    // Another label is another entry: refused as a duplicate path, not adopted.
+    Machine m2({var("BootOrder", u16s({0})), var("Boot0000", option("zero", "\\a.efi"))});
+    sys::Plan half = efi::plan_create(m2.state(), spec, n);
+    half.changes.resize(1);
+    sys::apply(*m2.sys, half);
+    spec.label = "other";
+    EXPECT_EQ(code_of([&] { efi::plan_create(m2.state(), spec, again); }), Exit::refused);
+}
+
 TEST(BootEdits, RestoreKeepsEntriesThatAreCorruptInTheBackup) {
     Machine m(
         {var("BootOrder", u16s({0, 1})), var("Boot0000", option("zero", "\\a.efi")), var("Boot0001", Bytes {1, 0})});

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
+#include <iterator>
 
 using namespace bootsmith;
 using bootsmith::test::code_of;
@@ -220,11 +222,40 @@ TEST(Root, OpHookSeesEveryMutatingStep) {
     TempDir t;
     write_file(t / "f", "old");
     sys::Root r(t.path());
-    sys::Root::set_op_hook([](std::string_view op, std::string_view) { ops.emplace_back(op); });
+    sys::Root::set_op_hook([](std::string_view op, std::string_view) {
+        ops.emplace_back(op);
+        return 0;
+    });
     r.replace("/f", "new");
     sys::Root::set_op_hook(nullptr);
     std::vector<std::string> want {"create-temp", "write", "fsync", "rename", "fsync-dir"};
     EXPECT_EQ(ops, want);
+}
+
+TEST(Root, OpHookCanFailAStep) {
+    // A hook that answers EIO makes the step fail as the system call would: one error naming
+    // the file, the old content intact, no temporary file left behind.
+    static std::string fail_at;
+    TempDir t;
+    write_file(t / "f", "old");
+    sys::Root r(t.path());
+    sys::Root::set_op_hook([](std::string_view op, std::string_view) { return op == fail_at ? EIO : 0; });
+    for (std::string step : {"create-temp", "write", "fsync", "rename"}) {
+        fail_at = step;
+        try {
+            r.replace("/f", "new");
+            ADD_FAILURE() << step << ": no error";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Exit::io) << step;
+            EXPECT_NE(std::string(e.what()).find(r.display("/f") + ": " + step), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(test::read_file(t / "f"), "old") << step;
+        EXPECT_EQ(std::distance(fs::directory_iterator(t.path()), fs::directory_iterator()), 1) << step;
+    }
+    fail_at = "unlink";
+    EXPECT_EQ(code_of([&] { r.remove("/f"); }), Exit::io);
+    EXPECT_TRUE(test::exists(t / "f"));
+    sys::Root::set_op_hook(nullptr);
 }
 
 TEST(Root, DisplayJoinsGivenRoot) {

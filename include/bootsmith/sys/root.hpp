@@ -57,8 +57,22 @@ struct WriteOptions {
     mode_t new_mode = 0644; ///< mode of a file that did not exist; an existing file keeps its own
 };
 
-/// Test hook (fault injection, issue 7): called before every mutating file operation.
-using OpHook = void (*)(std::string_view op, std::string_view path);
+/// Test hook (fault injection, issue 7): called before every mutating step of the seam,
+/// with the step and the host path it acts on. The steps: "mkdir", "create-temp", "write",
+/// "fsync", "rename", "fsync-dir", "unlink" (Root; the directory VarStore on a plain
+/// directory writes through Root::replace/remove, so a variable set is its five steps and a
+/// delete its two), "efivar-write" (the one write() on a real efivarfs mount), "efivar-set"
+/// and "efivar-delete" (libefivar). Return 0 to let the step happen, or an errno value to
+/// make it fail as the system call would: the seam then cleans up as after a real failure
+/// and throws errno_error(err, <file>, <step>). A hook may also end the process there (the
+/// crash tests kill it). Only test programs install one (tests/support/fault_main.cpp);
+/// bootsmith itself never does.
+using OpHook = int (*)(std::string_view op, std::string_view path);
+
+/// One step of the seam: runs the installed hook (nothing without one) and throws the error
+/// it asks for, naming `what`. Root calls it itself; the other halves of the seam (VarStore)
+/// call it before their own writes.
+void fault_point(std::string_view op, std::string_view host_path, std::string_view what);
 
 /// A directory that stands for "/" of the system being managed. Paths given to it are
 /// system paths ("/boot/grub/grubenv" or "boot/grub/grubenv"); they are resolved
