@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -106,9 +107,23 @@ void fat(Input in) {
     static const int fd = ::memfd_create("bootsmith-fuzz-fat", MFD_CLOEXEC);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "memfd_create");
     put(fd, in);
+    // The image is the input padded with zeros to the size its boot sector declares (at most
+    // 64 MiB): a seed can be the head of a FAT16 or FAT32 image whose tail is empty.
+    if (in.size() >= 0x24) {
+        auto le = [&](std::size_t at, int n) {
+            std::uint64_t v = 0;
+            for (int i = n - 1; i >= 0; --i)
+                v = v << 8 | in[at + static_cast<std::size_t>(i)];
+            return v;
+        };
+        const std::uint64_t total = le(0x13, 2) != 0 ? le(0x13, 2) : le(0x20, 4);
+        const std::uint64_t declared = std::min<std::uint64_t>(total * le(0x0B, 2), 64u << 20);
+        if (declared > in.size() && ::ftruncate(fd, static_cast<off_t>(declared)) != 0)
+            throw std::system_error(errno, std::generic_category(), "ftruncate");
+    }
     // A ReadFile closes its descriptor: give it a copy.
     sys::ReadFile file(::dup(fd), "disk.img");
-    disk::FatVolume v = disk::FatVolume::open(file, 0, in.size(), "disk.img");
+    disk::FatVolume v = disk::FatVolume::open(file, 0, file.size(), "disk.img");
     (void)disk::fat_type_name(v.type());
     (void)v.uuid();
     refusal_ok([&] { (void)v.label(); });

@@ -4,6 +4,8 @@
 #include "bootsmith/grub/grubenv.hpp"
 #include "bootsmith/grub/menu.hpp"
 
+#include <algorithm>
+
 namespace bootsmith::fuzz {
 
 void grubenv(Input in) {
@@ -13,13 +15,17 @@ void grubenv(Input in) {
     for (const auto& v : vars)
         check(block.get(v.name).has_value(), "a listed variable can be read");
     (void)block.external_block();
-    (void)block.warnings();
     const std::size_t size = block.bytes().size();
     // Edits keep the size, or refuse and leave the block as it was.
     grub::EnvBlock edited = block;
+    // set replaces the first line of a name before the padding (grub-editenv), get reads the
+    // last one anywhere (GRUB): they agree for a name a clean block (no line without '=', which
+    // swallows the next lines in GRUB's reading) does not have yet.
+    const bool clean = block.warnings().empty();
+    const auto lines = std::count_if(vars.begin(), vars.end(), [](const auto& v) { return v.name == "saved_entry"; });
     try {
         edited.set("saved_entry", "1>2\\x\ny");
-        check(edited.get("saved_entry") == "1>2\\x\ny", "set then get");
+        if (lines == 0 && clean) check(edited.get("saved_entry") == "1>2\\x\ny", "set then get");
     } catch (const Error&) {
         check(edited.bytes() == block.bytes(), "a refused set changes nothing");
     }
