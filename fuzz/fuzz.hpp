@@ -38,20 +38,19 @@ inline std::string_view as_text(Input in) {
 template <class F> void refusal_ok(F&& f) {
     try {
         f();
-    } catch (const Error&) {
-    }
+    } catch (const Error&) {}
 }
 
-void load_option(Input in);   ///< EFI_LOAD_OPTION (Boot#### data) and the readers of damaged ones
-void device_path(Input in);   ///< an EFI device path: checked, decoded, formatted by libefivar
-void grubenv(Input in);       ///< a grubenv block, read and edited
-void default_grub(Input in);  ///< /etc/default/grub (sh), evaluated and edited; kernel command lines
-void grub_cfg(Input in);      ///< grub.cfg (GRUB script) → menu, default resolution
-void grubby_cfg(Input in);    ///< grub.cfg in C grubby's model, queried, edited and written
-void bls(Input in);           ///< a BLS entry, its file name, and the version comparisons
-void mbr(Input in);           ///< sector 0 (MBR, boot code) and the GRUB core.img check on an image
-void disk(Input in);          ///< an image file probed by libblkid and bootsmith's GPT checks
-void fat(Input in);           ///< a FAT12/16/32 image: open, list every directory, read every file
+void load_option(Input in);  ///< EFI_LOAD_OPTION (Boot#### data) and the readers of damaged ones
+void device_path(Input in);  ///< an EFI device path: checked, decoded, formatted by libefivar
+void grubenv(Input in);      ///< a grubenv block, read and edited
+void default_grub(Input in); ///< /etc/default/grub (sh), evaluated and edited; kernel command lines
+void grub_cfg(Input in);     ///< grub.cfg (GRUB script) → menu, default resolution
+void grubby_cfg(Input in);   ///< grub.cfg in C grubby's model, queried, edited and written
+void bls(Input in);          ///< a BLS entry, its file name, and the version comparisons
+void mbr(Input in);          ///< sector 0 (MBR, boot code) and the GRUB core.img check on an image
+void disk(Input in);         ///< an image file probed by libblkid and bootsmith's GPT checks
+void fat(Input in);          ///< a FAT12/16/32 image: open, list every directory, read every file
 
 struct Target {
     const char* name;

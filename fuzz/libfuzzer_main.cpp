@@ -5,7 +5,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
         bootsmith::fuzz::BOOTSMITH_FUZZ_TARGET(bootsmith::fuzz::Input(data, size));
-    } catch (const bootsmith::Error&) {
-    }
+    } catch (const bootsmith::Error&) {}
     return 0;
 }
