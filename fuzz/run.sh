@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs them one after another.
 #
-#   fuzz/run.sh [SECONDS] [TARGET…]     SECONDS per target (default 15), every target by default
+#   fuzz/run.sh [SECONDS] [TARGET…]     SECONDS per target (default 12), every target by default
 #
 # Each target first replays fuzz/regressions/<target>/ (every input a fuzzer once crashed on),
 # then fuzzes for SECONDS, seeded from fuzz/corpus/<target>/ and the regressions; new inputs go
 # to build-fuzz/corpus/<target>/, a crash, leak, timeout or sanitizer report to
 # build-fuzz/artifacts/<target>/ and makes the script exit 1. `./bootstrap.sh test` runs it with
-# 15 s per target; longer runs, e.g. an hour each or 10 million executions, whichever comes first:
+# 12 s per target; longer runs, e.g. an hour each or 10 million executions, whichever comes first:
 #
 #   FUZZ_RUNS=10000000 nice -n 10 fuzz/run.sh 3600
 #
@@ -15,7 +15,7 @@
 # FUZZ_ARGS (more libFuzzer options), CXX (default clang++).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-15}
+seconds=${1:-12}
 [ $# -gt 0 ] && shift
 all=(load_option device_path grubenv default_grub grub_cfg grubby_cfg bls mbr disk fat)
 targets=("$@")
