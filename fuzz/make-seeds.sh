@@ -10,7 +10,7 @@ rm -rf "${out:?}"/*/
 mkdir -p "$out"/{load_option,device_path,grubenv,default_grub,grub_cfg,grubby_cfg,bls,mbr,disk,fat}
 
 # seed TARGET FILE NAME: copies FILE when it is at most 64 KiB.
-seed() { [ "$(stat -c %s "$2")" -le 65536 ] && cp "$2" "$out/$1/$3" || true; }
+seed() { if [ "$(stat -c %s "$2")" -le 65536 ]; then cp "$2" "$out/$1/$3"; fi; }
 
 # EFI: Boot#### variables (efivarfs files: 4 bytes of attributes, then the load option), and
 # the device path inside each (FilePathList, after the NUL-terminated UCS-2 description).
@@ -33,7 +33,7 @@ PY
 done
 # Identical variables appear in several machines: keep one of each.
 for t in load_option device_path; do
-  (cd "$out/$t" && sha256sum * | sort | awk 'seen[$1]++ {print $2}' | xargs -r rm -f)
+  (cd "$out/$t" && sha256sum -- * | sort | awk 'seen[$1]++ {print $2}' | xargs -r rm -f)
 done
 
 # grubenv blocks.

@@ -78,8 +78,8 @@ for t in "${targets[@]}"; do
   fi
   elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logf" | tail -n 1)
-  execs=${execs:-?}
-  rate=?
+  execs=${execs:-'?'}
+  rate='?'
   [ "$execs" != "?" ] && rate=$(awk -v n="$execs" -v s="$elapsed" 'BEGIN { printf "%d", n / s }')
   summary+=("$(printf '%-13s %12s execs %8s exec/s %7.0f s  corpus %5s  %s' "$t" "$execs" "$rate" "$elapsed" \
     "$(find "$work" -type f | wc -l)" "$result")")
