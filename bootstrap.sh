@@ -2,7 +2,8 @@
 # bootsmith's set-up script: the two commands of the README's Quick start.
 #
 #   ./bootstrap.sh demo   install what is missing, build, run `bootsmith status` on a fixture root
-#   ./bootstrap.sh test   install what is missing, build (normal + ASan/UBSan), run the whole test suite
+#   ./bootstrap.sh test   install what is missing, build (normal + ASan/UBSan), run the whole test suite,
+#                         build the libFuzzer targets and run each briefly
 #
 # Works on a fresh Debian 12 machine, as root or through sudo. Safe to run again.
 set -euo pipefail
@@ -19,6 +20,7 @@ TEST_PACKAGES=(
   bash-completion zsh fish diffutils patch clang-format jq time xxd
   efibootmgr efivar grub-common grub2-common fdisk dosfstools mtools e2fsprogs hyperfine
   python3-rpm systemd syslinux-common
+  clang llvm
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -64,7 +66,9 @@ case "${1:-}" in
     # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
     build build-asan -DBOOTSMITH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_tests build-asan
-    log "all tests passed in $(($(date +%s) - start)) s (normal and sanitizer builds)"
+    # The libFuzzer targets (clang, ASan + UBSan): every regression input, then 12 s of fuzzing each.
+    FUZZ_RUNS="" fuzz/run.sh "${FUZZ_SECONDS:-12}"
+    log "all tests passed in $(($(date +%s) - start)) s (normal and sanitizer builds, fuzzers)"
     ;;
   *)
     echo "usage: $0 demo|test" >&2
