@@ -263,6 +263,22 @@ std::string disk_match_text(const DiskMatch& m, const efi::DevicePathInfo& dp) {
     return o.str();
 }
 
+/// What the firmware would trip over in the boot variables themselves: BootOrder or BootNext
+/// naming a Boot#### that does not exist (../shared/notes/disk.md §6 lists both as errors).
+std::vector<disk::Finding> variable_findings(const BootState& s) {
+    std::vector<disk::Finding> out;
+    if (s.order)
+        for (auto n : *s.order)
+            if (s.find(n) == nullptr)
+                out.push_back({disk::Severity::error, "boot.order-missing",
+                               "BootOrder names Boot" + efi::number_text(n) + ", which does not exist"});
+    if (s.next && s.find(*s.next) == nullptr)
+        out.push_back(
+            {disk::Severity::error, "boot.next-missing",
+             "BootNext names Boot" + efi::number_text(*s.next) + ", which does not exist (the firmware ignores it)"});
+    return out;
+}
+
 std::string listing_text(const BootState& s, bool verbose, DiskCache* disks = nullptr) {
     std::ostringstream o;
     auto num = [](const std::optional<std::uint16_t>& v) { return v ? efi::number_text(*v) : std::string("(none)"); };
@@ -280,6 +296,8 @@ std::string listing_text(const BootState& s, bool verbose, DiskCache* disks = nu
     }
     for (const auto& p : s.problems)
         o << "problem: " << p << "\n";
+    for (const auto& f : variable_findings(s))
+        o << disk::to_string(f.severity) << " " << f.code << ": " << f.message << "\n";
     return o.str();
 }
 
@@ -327,6 +345,11 @@ Command boot_command() {
             bool verbose = ctx.globals().verbose;
             if (ctx.globals().json) {
                 Json j = efi::list_json(s, ctx.system().vars());
+                Json findings = Json::array();
+                for (const auto& f : variable_findings(s))
+                    findings.push_back(
+                        {{"severity", disk::to_string(f.severity)}, {"code", f.code}, {"message", f.message}});
+                j["findings"] = findings;
                 // -v adds, per entry with an HD() node, the partition it names ("disk").
                 if (verbose)
                     for (auto& je : j["entries"])

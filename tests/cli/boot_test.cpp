@@ -67,6 +67,27 @@ TEST(Boot, ListTextAndJson) {
         << v.out;
 }
 
+// BootOrder or BootNext naming a Boot#### that does not exist: an error finding each, with a
+// stable code, in text and JSON; a consistent store has none.
+TEST(Boot, ListReportsOrderAndNextNamingMissingEntries) {
+    Root r;
+    EXPECT_EQ(r.list()["findings"], json::array());
+    fs::remove(r.var("Boot0002"));
+    // BootNext = 0x0007 (no such entry): attributes NV+BS+RT, then the number, little-endian.
+    bootsmith::test::write_file(r.var("BootNext"), std::string("\x07\x00\x00\x00\x07\x00", 6));
+    auto text = r({"boot", "list"});
+    ASSERT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.out.find("error boot.order-missing: BootOrder names Boot0002, which does not exist\n"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find("error boot.next-missing: BootNext names Boot0007"), std::string::npos) << text.out;
+    auto f = r.list()["findings"];
+    ASSERT_EQ(f.size(), 2u) << f;
+    EXPECT_EQ(f[0]["code"], "boot.order-missing");
+    EXPECT_EQ(f[0]["severity"], "error");
+    EXPECT_EQ(f[1]["code"], "boot.next-missing");
+}
+
 TEST(Boot, NoEfiVariablesOnABiosMachine) {
     Root r("bios-mbr");
     auto res = r({"boot", "list"});
