@@ -46,3 +46,16 @@ d=$fixtures/disks
 imgs=(gpt-small.img mbr-esp.img mbr-syslinux.img gpt-overlap.img mbr-nosig.img)
 "$here/compare.sh" --note "5 disks, 11 partitions in one call; other = sfdisk --json + blkid -p per disk and partition" \
     disk-list-five -- "$bootsmith" --root "$d" disk list --json "${imgs[@]/#//}" -- "$work/oracle.sh" "${imgs[@]/#/$d/}"
+
+# The ESP listing: bootsmith disk esp (finds the ESP, reads its FAT from the disk image when not
+# mounted: here the mount is dropped from mountinfo so the FAT reader does the work) against
+# mdir -/ on the same partition.
+if command -v mdir >/dev/null; then
+    esp_root=$work/esp-root
+    cp -a "$root" "$esp_root"
+    grep -v ' /boot/efi ' "$root/proc/self/mountinfo" >"$esp_root/proc/self/mountinfo"
+    start=$(sfdisk --json "$root/dev/sda" | jq '.partitiontable.partitions[0].start * 512')
+    MTOOLS_SKIP_CHECK=1 "$here/compare.sh" --note "the FAT32 ESP read from the image; other = mdir -/ (recursive listing)" \
+        disk-esp-listing -- "$bootsmith" --root "$esp_root" disk esp --json -- \
+        env MTOOLS_SKIP_CHECK=1 MTOOLSRC=/dev/null mdir -/ -i "$root/dev/sda@@$start" ::
+fi
