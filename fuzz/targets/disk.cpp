@@ -127,23 +127,26 @@ void fat(Input in) {
     (void)disk::fat_type_name(v.type());
     (void)v.uuid();
     refusal_ok([&] { (void)v.label(); });
-    // Every directory (breadth first, at most 64 of them), every file (at most 1 MiB each).
+    // Every directory (breadth first, at most 16 of them) listed, and in each the first 4 entries
+    // looked up and the first 8 files read (at most 64 KiB each): a lookup walks the path from
+    // the root directory, so doing it for every entry makes a directory of many entries quadratic.
     std::vector<std::string> dirs = {"/"};
-    for (std::size_t i = 0; i < dirs.size() && i < 64; ++i) {
+    for (std::size_t i = 0; i < dirs.size() && i < 16; ++i) {
         std::vector<disk::FatDirEntry> entries;
         try {
             entries = v.list(dirs[i]);
         } catch (const Error&) {
             continue;
         }
+        std::size_t looked_up = 0, read = 0;
         for (const auto& e : entries) {
             if (e.name.empty() || e.name.find_first_of("/\\") != std::string::npos) continue;
             std::string path = (dirs[i] == "/" ? "" : dirs[i]) + "/" + e.name;
-            refusal_ok([&] { (void)v.stat(path); });
+            if (looked_up++ < 4) refusal_ok([&] { (void)v.stat(path); });
             if (e.directory)
                 dirs.push_back(path);
-            else
-                refusal_ok([&] { (void)v.read(path, 1u << 20); });
+            else if (read++ < 8)
+                refusal_ok([&] { (void)v.read(path, 64u << 10); });
         }
     }
     refusal_ok([&] { (void)v.stat("/EFI/BOOT/BOOTX64.EFI"); });

@@ -12,8 +12,10 @@ void grubenv(Input in) {
     grub::EnvBlock block = grub::EnvBlock::parse(std::string(as_text(in)), "grubenv");
     check(block.bytes() == as_text(in), "a parsed block keeps its bytes");
     std::vector<grub::EnvVar> vars = block.list();
-    for (const auto& v : vars)
-        check(block.get(v.name).has_value(), "a listed variable can be read");
+    // (The first 8 and the last: `get` walks the whole block, and a check of every variable
+    // would make a many-line input quadratic — a tenth of the executions per second.)
+    for (std::size_t i = 0; i < vars.size(); ++i)
+        if (i < 8 || i + 1 == vars.size()) check(block.get(vars[i].name).has_value(), "a listed variable can be read");
     (void)block.external_block();
     const std::size_t size = block.bytes().size();
     // Edits keep the size, or refuse and leave the block as it was.

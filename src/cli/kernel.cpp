@@ -134,6 +134,7 @@ int list_run(Context& ctx, const po::variables_map&) {
     Inventory inv = kernel::read_inventory(root);
     if (ctx.globals().json) {
         ctx.print_json(inventory_json(inv));
+        keep_until_exit(std::move(inv));
         return 0;
     }
     std::ostream& o = ctx.out();
@@ -186,14 +187,25 @@ int list_run(Context& ctx, const po::variables_map&) {
     std::unordered_set<std::string_view> booted_by_entries; // not a scan of 500 entries per kernel
     for (const auto& e : inv.entries)
         if (e.kernel) booted_by_entries.insert(*e.kernel);
+    text.clear();
     for (const auto& k : inv.kernels) {
-        bool has_entry = booted_by_entries.contains(k.path);
-        o << "  " << printable(k.version) << "  " << printable(k.path) << "   initrd "
-          << (k.initrd ? printable(*k.initrd) : std::string("none")) << (k.modules ? "" : "   no modules")
-          << (has_entry ? "" : "   no menu entry") << (inv.booted_kernel == k.path ? "   [booted]" : "") << "\n";
+        text += "  ";
+        append_printable(text, k.version);
+        text += "  ";
+        append_printable(text, k.path);
+        text += "   initrd ";
+        if (k.initrd)
+            append_printable(text, *k.initrd);
+        else
+            text += "none";
+        text += k.modules ? "" : "   no modules";
+        text += booted_by_entries.contains(k.path) ? "" : "   no menu entry";
+        text += inv.booted_kernel == k.path ? "   [booted]\n" : "\n";
     }
+    o << text;
     for (const auto& p : inv.problems)
         ctx.warn(p);
+    keep_until_exit(std::move(inv));
     return 0;
 }
 
@@ -280,6 +292,7 @@ int default_run(Context& ctx, const po::variables_map& vm) {
     if (strings_of(vm, "args").empty()) {
         Inventory inv = kernel::read_inventory(ctx.system().root(), {.entry_diagnostics = false});
         print_choice(ctx, inv, inv.default_entry, inv.default_source, "bootsmith.kernel-default/1");
+        keep_until_exit(std::move(inv));
         return 0;
     }
     std::string sel = one_sel(vm, "kernel default");
@@ -313,6 +326,7 @@ int next_run(Context& ctx, const po::variables_map& vm) {
             Inventory inv = kernel::read_inventory(ctx.system().root(), {.entry_diagnostics = false});
             print_choice(ctx, inv, inv.next_entry, inv.next_value ? "next_entry" : "none set",
                          "bootsmith.kernel-next/1");
+            keep_until_exit(std::move(inv));
             return 0;
         }
         throw Error(Exit::usage, "give one SEL or --clear");

@@ -204,11 +204,10 @@ void byte_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std::s
 
 /// Problems of one key line's layout: leading blanks, tab-then-space separators, no value,
 /// trailing blanks.
-void layout_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std::string>& out) {
+void layout_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std::string>& out, std::string& scratch) {
     if (!is_key_line(l)) return;
     if (is_blank(l.raw[0]))
         out.push_back(at_line(i) + "leading blanks before " + quoted(l.key) + ": grubby-bls does not see this key");
-    std::string scratch;
     const GrubLine g = blscfg_line(l.raw, scratch);
     if (g.kind == GrubLine::key_value && g.key != l.key)
         out.push_back(at_line(i) + "GRUB's blscfg splits at the first space and reads the key " + quoted(g.key));
@@ -220,8 +219,8 @@ void layout_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std:
 }
 
 /// Where blscfg stops reading while key lines follow: everything after is lost to GRUB.
-void grub_stop_diagnostic(const std::vector<BlsEntry::Line>& lines, std::vector<std::string>& out) {
-    std::string scratch;
+void grub_stop_diagnostic(const std::vector<BlsEntry::Line>& lines, std::vector<std::string>& out,
+                          std::string& scratch) {
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const GrubLine g = blscfg_line(lines[i].raw, scratch);
         if (g.kind == GrubLine::comment) continue;
@@ -240,6 +239,7 @@ void grub_stop_diagnostic(const std::vector<BlsEntry::Line>& lines, std::vector<
 /// Keys given more than once where readers pick different lines.
 void repeat_diagnostics(const std::vector<BlsEntry::Line>& lines, std::vector<std::string>& out) {
     std::vector<std::pair<std::string_view, std::size_t>> first; // key → line of its first occurrence
+    first.reserve(lines.size());
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const std::string& key = lines[i].key;
         if (key.empty()) continue;
@@ -397,9 +397,14 @@ std::string BlsEntry::text() const {
     return out;
 }
 
-std::optional<std::string> BlsEntry::get(std::string_view key) const {
+std::optional<std::string_view> BlsEntry::find(std::string_view key) const {
     for (const auto& l : lines_)
-        if (is_key_line(l) && l.key == key) return l.value;
+        if (is_key_line(l) && l.key == key) return std::string_view(l.value);
+    return std::nullopt;
+}
+
+std::optional<std::string> BlsEntry::get(std::string_view key) const {
+    if (auto v = find(key)) return std::string(*v);
     return std::nullopt;
 }
 
@@ -482,13 +487,14 @@ std::vector<std::string> BlsEntry::diagnostics() const {
     if (size > kGrubMaxFile)
         out.push_back("file is " + std::to_string(size) +
                       " bytes, over 1 MiB: GRUB's blscfg skips it, systemd refuses lines that long");
+    std::string scratch; // blscfg_line's, reused from line to line
     for (std::size_t i = 0; i < lines_.size(); ++i) {
         byte_diagnostics(lines_[i], i, out);
-        layout_diagnostics(lines_[i], i, out);
+        layout_diagnostics(lines_[i], i, out, scratch);
     }
-    grub_stop_diagnostic(lines_, out);
+    grub_stop_diagnostic(lines_, out, scratch);
     repeat_diagnostics(lines_, out);
-    if (!get("linux") && !get("efi") && !get("uki"))
+    if (!find("linux") && !find("efi") && !find("uki"))
         out.push_back("no `linux`, `efi` or `uki` key: not bootable (GRUB's blscfg skips the entry)");
     return out;
 }

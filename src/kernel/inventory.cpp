@@ -151,7 +151,7 @@ public:
     const Names& names(std::string_view dir) {
         auto at = dirs_.find(dir);
         if (at == dirs_.end()) {
-            auto listing = root_.list(dir);
+            auto listing = root_.list(dir, false);
             Names found;
             found.reserve(listing.size());
             for (auto& e : listing)
@@ -293,10 +293,13 @@ LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileInde
     e.id = name->id;
     e.file = path;
     e.counter = name->counter;
-    e.title = b.get("title").value_or(name->id);
-    e.linux = b.get("linux").value_or(b.get("efi").value_or(b.get("uki").value_or("")));
-    e.version = b.get("version");
-    if (!e.version) e.version = version_of_kernel(e.linux);
+    const auto version = b.find("version");
+    e.title = b.find("title").value_or(name->id);
+    if (auto l = b.find("linux"); l || (l = b.find("efi")) || (l = b.find("uki"))) e.linux = *l;
+    if (version)
+        e.version = std::string(*version);
+    else
+        e.version = version_of_kernel(e.linux);
     if (!e.linux.empty()) {
         e.kernel = in_root(fs_root, e.linux);
         e.kernel_exists = files.is_file(*e.kernel);
@@ -308,8 +311,8 @@ LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileInde
     e.options = grub_loader ? b.options_grub() : b.options();
     e.args = grub_loader ? expand_vars(e.options, inv.env) : e.options;
     e.recovery = is_recovery(e.title, e.args, e.version);
-    out.key = BlsSortKey {*name, b.get("sort-key").value_or(""), b.get("machine-id").value_or(""),
-                          b.get("version").value_or("")};
+    out.key = BlsSortKey {*name, std::string(b.find("sort-key").value_or("")),
+                          std::string(b.find("machine-id").value_or("")), std::string(version.value_or(""))};
     for (auto& l : std::move(b).release_lines()) // b is done with: its strings move, not copy
         if (!l.key.empty() && !l.comment) e.keys.emplace_back(std::move(l.key), std::move(l.value));
     out.entry = std::move(e);
@@ -332,7 +335,7 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, b
         loaded.push_back(load_bls_entry(inv, root, files, grub_loader, diagnostics, fs_root, *name));
 
     std::vector<BlsSortKey> keys;
-    std::vector<Entry> found;
+    std::vector<Entry*> found; // the entries stay in `loaded` until they move, in order, to inv
     keys.reserve(loaded.size());
     found.reserve(loaded.size());
     for (auto& l : loaded) {
@@ -340,13 +343,13 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, b
             inv.problems.push_back(std::move(p));
         if (!l.entry) continue;
         keys.push_back(std::move(*l.key));
-        found.push_back(std::move(*l.entry));
+        found.push_back(&*l.entry);
     }
     auto order = bls_order(keys, grub_loader ? BlsOrder::blscfg : BlsOrder::uapi);
     inv.entries.reserve(order.size());
     for (std::size_t pos = 0; pos < order.size(); ++pos) {
-        found[order[pos]].index = std::to_string(pos);
-        inv.entries.push_back(std::move(found[order[pos]]));
+        found[order[pos]]->index = std::to_string(pos);
+        inv.entries.push_back(std::move(*found[order[pos]]));
     }
 }
 
@@ -592,7 +595,8 @@ Inventory read_inventory(const sys::Root& root, const InventoryOptions& options)
     std::stable_sort(pos.begin(), pos.end(), [&](std::size_t x, std::size_t y) {
         const Kernel &a = inv.kernels[x], &b = inv.kernels[y];
         if (a.rescue != b.rescue) return b.rescue;
-        return cmp(a.version, b.version) > 0;
+        if (int c = cmp(a.version, b.version)) return c > 0;
+        return a.path < b.path; // equal versions ("6.01", "6.1"): by name, not by /boot's hash order
     });
     std::vector<Kernel> sorted;
     sorted.reserve(pos.size());

@@ -12,6 +12,7 @@
 
 #include "chars.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <optional>
 #include <string>
@@ -83,6 +84,18 @@ int uapi_segment(Cursor& a, Cursor& b) {
 int rpm_like_vercmp(std::string_view as, std::string_view bs, char plus) {
     Cursor one {c_string(as)}, two {c_string(bs)};
     if (one.s == two.s) return 0;
+    // Start at the last separator, '~' or `plus` before the first difference: every segment
+    // before it is whole and equal on both sides (a segment is a run of alphanumerics), so the
+    // loop below would pass them all without a decision. Versions sorted against each other
+    // share long prefixes ("6.5.12-300.fc39…"): this halves the work of a sort.
+    std::size_t same = static_cast<std::size_t>(
+        std::mismatch(one.s.begin(), one.s.begin() + static_cast<std::ptrdiff_t>(std::min(one.s.size(), two.s.size())),
+                      two.s.begin())
+            .first -
+        one.s.begin());
+    while (same > 0 && is_alnum(one.s[same - 1]))
+        --same;
+    one.i = two.i = same;
     auto separator = [plus](char c) { return !is_alnum(c) && c != '~' && c != plus; };
     while (!one.end() || !two.end()) {
         one.i = one.run(separator);

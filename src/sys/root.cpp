@@ -393,7 +393,7 @@ std::string Root::read_required(std::string_view path, std::size_t max_size) con
     return std::move(*r);
 }
 
-std::vector<DirEntry> Root::list(std::string_view path) const {
+std::vector<DirEntry> Root::list(std::string_view path, bool sorted) const {
     fs::path p = resolve(path, true);
     std::vector<DirEntry> out;
     DIR* d = ::opendir(p.c_str());
@@ -421,7 +421,7 @@ std::vector<DirEntry> Root::list(std::string_view path) const {
         out.push_back(std::move(entry));
     }
     ::closedir(d);
-    std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    if (sorted) std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
     return out;
 }
 

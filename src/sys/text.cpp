@@ -148,11 +148,29 @@ std::string printable(std::string_view s) {
     return out;
 }
 
+namespace {
+
+/// Whether `s` is printable ASCII only (0x20…0x7e), eight bytes at a time: every title, path
+/// and argument of a 500-entry listing goes through here. A word holds a byte below 0x20 iff
+/// (x - 0x20…20) & ~x & 0x80…80 is non-zero, and a byte of 0x7f or more iff (x + 0x01…01 | x)
+/// & 0x80…80 is (a carry between bytes needs a byte 0xff, which the second test sees anyway).
+bool plain_ascii(std::string_view s) {
+    constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        if ((((x - ones * 0x20) & ~x) | (x + ones) | x) & highs) return false;
+    }
+    for (; i < s.size(); ++i)
+        if (const auto c = static_cast<unsigned char>(s[i]); c < 0x20 || c >= 0x7f) return false;
+    return true;
+}
+
+} // namespace
+
 void append_printable(std::string& out, std::string_view s) {
-    bool plain = true; // printable ASCII only: nothing to escape
-    for (unsigned char c : s)
-        plain = plain && c >= 0x20 && c < 0x7f;
-    if (plain) {
+    if (plain_ascii(s)) { // nothing to escape
         out.append(s);
         return;
     }

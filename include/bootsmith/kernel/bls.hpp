@@ -93,6 +93,8 @@ public:
     /// The first value of `key` (nullopt: absent). get/get_all/options/initrds read every
     /// line, as the specification does; options_grub() reads what GRUB's blscfg reads.
     std::optional<std::string> get(std::string_view key) const;
+    /// get() without the copy: a view into the entry, valid while the entry is unchanged.
+    std::optional<std::string_view> find(std::string_view key) const;
     /// Every value of `key` in order (initrd, options, extra, grub_arg, grub_class are repeatable).
     std::vector<std::string> get_all(std::string_view key) const;
     /// The kernel command line: every `options` line joined with single spaces (the

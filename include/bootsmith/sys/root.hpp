@@ -111,7 +111,10 @@ public:
     /// Like read(), but a missing file is Error(no_input).
     std::string read_required(std::string_view path, std::size_t max_size = 64u << 20) const;
     /// Entries of a directory sorted by name (without "." and ".."); empty if it does not exist.
-    std::vector<DirEntry> list(std::string_view path) const;
+    std::vector<DirEntry> list(std::string_view path) const { return list(path, true); }
+    /// list() in the order of the directory itself when `sorted` is false (for a caller that
+    /// hashes the names: sorting 1,000 names is a tenth of what reading them costs).
+    std::vector<DirEntry> list(std::string_view path, bool sorted) const;
     /// Opens a regular file or block device for reading.
     ReadFile open_read(std::string_view path) const;
 
