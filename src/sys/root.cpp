@@ -217,16 +217,16 @@ fs::path Root::resolve(std::string_view path, bool follow_last) const {
         bool missing = false;
         std::string host = walk({comps.begin(), comps.end() - 1}, true, path, base, &missing);
         if (missing) return fs::path(walk(std::move(comps), follow_last, path, base, nullptr));
-        it = dirs_.emplace(parent, host).first;
+        it = dirs_.emplace(parent, ResolvedDir {host, nullptr, 0}).first;
     }
-    return fs::path(walk({comps.back()}, follow_last, path, it->second, nullptr));
+    return fs::path(walk({comps.back()}, follow_last, path, it->second.host, nullptr));
 }
 
-std::string Root::resolved_parent(std::string_view path) const {
+Root::ResolvedDir* Root::resolved_parent(std::string_view path, std::string_view& name) const {
     auto slash = path.rfind('/');
-    if (slash == std::string_view::npos || slash + 1 == path.size()) return {};
-    std::string_view name = path.substr(slash + 1);
-    if (name == "." || name == "..") return {};
+    if (slash == std::string_view::npos || slash + 1 == path.size()) return nullptr;
+    name = path.substr(slash + 1);
+    if (name == "." || name == "..") return nullptr;
     std::string key;
     std::string_view dir_part = path.substr(0, slash);
     if (!dir_part.empty() && dir_part.front() == '/' && dir_part.find("//") == std::string_view::npos &&
@@ -234,13 +234,13 @@ std::string Root::resolved_parent(std::string_view path) const {
         key = dir_part.substr(1); // already normal: no split needed (the common case)
     } else {
         std::vector<std::string> dir = split(dir_part);
-        if (std::find(dir.begin(), dir.end(), "..") != dir.end()) return {};
+        if (std::find(dir.begin(), dir.end(), "..") != dir.end()) return nullptr;
         for (std::size_t i = 0; i < dir.size(); ++i)
             key += (i ? "/" : "") + dir[i];
     }
-    if (key.empty()) return {};
+    if (key.empty()) return nullptr;
     auto it = dirs_.find(key);
-    return it == dirs_.end() ? std::string() : it->second + "/" + std::string(name);
+    return it == dirs_.end() ? nullptr : &it->second;
 }
 
 std::string Root::walk(std::vector<std::string> components, bool follow_last, std::string_view path, std::string here,
@@ -345,8 +345,23 @@ std::optional<std::string> Root::read(std::string_view path, std::size_t max_siz
     Fd fd(-1);
     // Fast path: in a directory already resolved, a last component that is not a symlink
     // (O_NOFOLLOW) cannot leave the root; a symlink takes the full walk.
-    if (std::string fast = resolved_parent(path); !fast.empty()) {
-        fd = Fd(::open(fast.c_str(), kFlags | O_NOFOLLOW));
+    std::string_view name;
+    if (ResolvedDir* dir = resolved_parent(path, name)) {
+        constexpr unsigned kMaxDirFds = 16;
+        if (!dir->fd && ++dir->reads >= 2 && dir_fds_ < kMaxDirFds) {
+            int d = ::open(dir->host.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (d >= 0) {
+                dir->fd = std::shared_ptr<const int>(new int(d), [](const int* p) {
+                    ::close(*p);
+                    delete p;
+                });
+                ++dir_fds_;
+            }
+        }
+        if (dir->fd)
+            fd = Fd(::openat(*dir->fd, std::string(name).c_str(), kFlags | O_NOFOLLOW));
+        else
+            fd = Fd(::open((dir->host + "/" + std::string(name)).c_str(), kFlags | O_NOFOLLOW));
         if (fd.get() < 0 && errno != ELOOP) {
             if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
             throw errno_error(errno, display(path), "open");

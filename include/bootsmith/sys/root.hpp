@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -138,15 +139,28 @@ private:
     /// The resolution loop: takes components from `todo`, starting at host path `here`.
     std::string walk(std::vector<std::string> todo, bool follow_last, std::string_view path, std::string here,
                      bool* missing) const;
-    void forget_dirs() const { dirs_.clear(); }
-    /// Host path of `path` when its directory is already resolved ("" otherwise).
-    std::string resolved_parent(std::string_view path) const;
+    /// A directory already resolved: its host path, and from the second file read in it on,
+    /// a descriptor of it (O_PATH) that reads open relative to, so that the kernel does not
+    /// walk the whole host path again for each of 500 BLS entries. Copies share the descriptor.
+    struct ResolvedDir {
+        std::string host;
+        std::shared_ptr<const int> fd;
+        unsigned reads = 0;
+    };
+    void forget_dirs() const {
+        dirs_.clear();
+        dir_fds_ = 0;
+    }
+    /// The resolved directory of `path` and its last component (nullptr when the directory is
+    /// not resolved yet, or `path` ends in "." or "..").
+    ResolvedDir* resolved_parent(std::string_view path, std::string_view& name) const;
 
     std::filesystem::path given_;
     std::filesystem::path host_;
     /// Directories already resolved ("boot/loader/entries" → host path): reading 500 BLS
     /// entries must not walk /boot 500 times. Dropped by every change made through this Root.
-    mutable std::unordered_map<std::string, std::string> dirs_;
+    mutable std::unordered_map<std::string, ResolvedDir> dirs_;
+    mutable unsigned dir_fds_ = 0; ///< descriptors held in dirs_ (at most kMaxDirFds)
 };
 
 /// Joins a system path into normalised absolute form: "boot//grub/" → "/boot/grub".
