@@ -158,7 +158,14 @@ sys::System& Context::system() {
 }
 
 void Context::print_json(const Json& j) {
-    out_ << to_text(j) << "\n";
+    // Serialised straight into the stream, as to_text() would (indent 2, UTF-8 kept, invalid
+    // bytes replaced): a 1 MB document (kernel list --json on 500 entries) needs no 1–2 MB
+    // string besides the tree. (nlohmann's serializer is public API only through dump(), which
+    // returns a string; its stream operator would throw on invalid UTF-8.)
+    nlohmann::detail::serializer<Json> s(nlohmann::detail::output_adapter<char>(out_), ' ',
+                                         Json::error_handler_t::replace);
+    s.dump(j, true, false, 2);
+    out_ << "\n";
 }
 
 void Context::warn(const std::string& message) {
