@@ -491,6 +491,30 @@ bool Root::create_dir(std::string_view path, mode_t mode) const {
     throw errno_error(errno, display(path), "create directory");
 }
 
+namespace {
+
+/// Removes the temporary files of earlier replacements of one target (`prefix` + the six
+/// characters mkostemp chose) that a process killed before its rename left behind: on a small
+/// ESP such a copy of a large file would otherwise take its space for good. Writes into a root
+/// hold bootsmith's lock, so none of these files is in use; the one write outside a root
+/// (`boot backup FILE`, the caller's own file) run twice at once on one FILE can at worst fail
+/// its rename. Best effort: a directory that cannot be read, or a name that cannot be removed,
+/// is left as it is; only regular files are removed.
+void remove_stale_temps(const fs::path& dir, const std::string& prefix) {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return;
+    while (const struct dirent* e = ::readdir(d)) {
+        std::string_view name(e->d_name);
+        if (name.size() != prefix.size() + 6 || !name.starts_with(prefix)) continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            ::unlinkat(::dirfd(d), e->d_name, 0);
+    }
+    ::closedir(d);
+}
+
+} // namespace
+
 void Root::replace(std::string_view path, std::string_view content, const WriteOptions& opts) const {
     forget_dirs();
     const std::string what = display(path);
@@ -503,7 +527,9 @@ void Root::replace(std::string_view path, std::string_view content, const WriteO
     if (existed && !S_ISREG(old.st_mode))
         throw Error(Exit::data, what + ": is not a regular file, refusing to replace it");
 
-    std::string tmpl = (dir / ("." + target.filename().native() + ".bootsmith-XXXXXX")).native();
+    const std::string temp_prefix = "." + target.filename().native() + ".bootsmith-";
+    remove_stale_temps(dir, temp_prefix);
+    std::string tmpl = (dir / (temp_prefix + "XXXXXX")).native();
     op("create-temp", target, what);
     Fd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
     if (fd.get() < 0) throw errno_error(errno, what, "create temporary file");

@@ -314,3 +314,21 @@ TEST(Grub, ExternalEnvBlockVariablesAreNotEdited) {
     EXPECT_EQ(r({"grub", "default", "0"}).status, 1); // would clear next_entry in the file only
     EXPECT_EQ(bootsmith::test::tree_diff(before, bootsmith::test::snapshot(r.root)), "");
 }
+
+// A write killed between its temporary file and the rename leaves .NAME.bootsmith-XXXXXX
+// behind; the next write of NAME removes it (and only it: other targets' temporary files, other
+// names, directories stay).
+TEST(Grub, TheNextWriteRemovesTheTemporaryFileOfAKilledOne) {
+    bootsmith::test::FixtureCopy f("debian12-uefi");
+    const fs::path dir = f.root / "boot/grub";
+    bootsmith::test::write_file(dir / ".grubenv.bootsmith-Ab3xYz", std::string(1024, '#'));
+    bootsmith::test::write_file(dir / ".grubenv.bootsmith-Ab3xYz7", "not ours: 7 characters");
+    bootsmith::test::write_file(dir / ".grub.cfg.bootsmith-Ab3xYz", "another target's");
+    fs::create_directory(dir / ".grubenv.bootsmith-Dir123");
+    ASSERT_EQ(f({"grub", "env", "set", "k=v"}).status, 0);
+    EXPECT_FALSE(fs::exists(dir / ".grubenv.bootsmith-Ab3xYz"));
+    EXPECT_TRUE(fs::exists(dir / ".grubenv.bootsmith-Ab3xYz7"));
+    EXPECT_TRUE(fs::exists(dir / ".grub.cfg.bootsmith-Ab3xYz"));
+    EXPECT_TRUE(fs::is_directory(dir / ".grubenv.bootsmith-Dir123"));
+    EXPECT_EQ(f({"grub", "env", "get", "k"}).out, "v\n");
+}
