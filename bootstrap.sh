@@ -66,8 +66,8 @@ case "${1:-}" in
     # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
     build build-asan -DBOOTSMITH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_tests build-asan
-    # The libFuzzer targets (clang, ASan + UBSan): every regression input, then 12 s of fuzzing each.
-    FUZZ_RUNS="" fuzz/run.sh "${FUZZ_SECONDS:-12}"
+    # The libFuzzer targets (clang, ASan + UBSan): every regression input, then 8 s of fuzzing each.
+    FUZZ_RUNS="" fuzz/run.sh "${FUZZ_SECONDS:-8}"
     log "all tests passed in $(($(date +%s) - start)) s (normal and sanitizer builds, fuzzers)"
     ;;
   *)

@@ -7,7 +7,7 @@
 # then fuzzes for SECONDS, seeded from fuzz/corpus/<target>/ and the regressions; new inputs go
 # to build-fuzz/corpus/<target>/, a crash, leak, timeout or sanitizer report to
 # build-fuzz/artifacts/<target>/ and makes the script exit 1. `./bootstrap.sh test` runs it with
-# 12 s per target; longer runs, e.g. an hour each or 10 million executions, whichever comes first:
+# 8 s per target; longer runs, e.g. an hour each or 10 million executions, whichever comes first:
 #
 #   FUZZ_RUNS=10000000 nice -n 10 fuzz/run.sh 3600
 #

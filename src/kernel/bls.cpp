@@ -67,27 +67,6 @@ bool repeatable(std::string_view key) {
     return key == "initrd" || key == "options" || key == "extra" || key == "grub_arg" || key == "grub_class";
 }
 
-BlsEntry::Line parse_line(std::string_view raw) {
-    BlsEntry::Line line;
-    line.raw = std::string(raw);
-    const std::size_t start = skip_blanks(raw, 0);
-    if (start == raw.size()) return line; // blank line
-    if (raw[start] == '#') {
-        line.comment = true;
-        return line;
-    }
-    std::size_t key_end = start;
-    while (key_end < raw.size() && !is_blank(raw[key_end]))
-        ++key_end;
-    line.key = std::string(raw.substr(start, key_end - start));
-    line.value = std::string(raw.substr(skip_blanks(raw, key_end)));
-    return line;
-}
-
-bool is_key_line(const BlsEntry::Line& l) {
-    return !l.key.empty();
-}
-
 /// How rhboot GRUB's blscfg reads one line: '\r' dropped, the line ends at a NUL, leading blanks
 /// skipped, '#' comments skipped; the key ends at the first space (else the first tab); no
 /// separator, or nothing after it, ends the whole file.
@@ -97,16 +76,8 @@ struct GrubLine {
     std::string_view value;
 };
 
-/// `scratch` holds the line without its '\r's when it has any; the views of the result point
-/// into `raw` or `scratch`, so both must outlive it.
-GrubLine blscfg_line(std::string_view raw, std::string& scratch) {
-    std::string_view src = c_string(raw);
-    if (src.find('\r') != std::string_view::npos) {
-        scratch.clear();
-        for (char c : src)
-            if (c != '\r') scratch += c;
-        src = scratch;
-    }
+/// blscfg's split of a line that holds no '\r' and no NUL.
+GrubLine blscfg_split(std::string_view src) {
     std::string_view rest = src.substr(skip_blanks(src, 0));
     GrubLine g;
     if (!rest.empty() && rest[0] == '#') {
@@ -122,11 +93,70 @@ GrubLine blscfg_line(std::string_view raw, std::string& scratch) {
     return g;
 }
 
+/// `scratch` holds the line without its '\r's when it has any; the views of the result point
+/// into `raw` or `scratch`, so both must outlive it.
+GrubLine blscfg_line(std::string_view raw, std::string& scratch) {
+    std::string_view src = c_string(raw);
+    if (src.find('\r') != std::string_view::npos) {
+        scratch.clear();
+        for (char c : src)
+            if (c != '\r') scratch += c;
+        src = scratch;
+    }
+    return blscfg_split(src);
+}
+
+BlsEntry::Line parse_line(std::string_view raw) {
+    BlsEntry::Line line;
+    line.raw = std::string(raw);
+    const std::size_t start = skip_blanks(raw, 0);
+    // blscfg's reading, worked out here once: diagnostics, options_grub and edits ask for it
+    // line by line. A line with '\r' or NUL is read on demand (blscfg_line below).
+    if (raw.find('\r') == std::string_view::npos && raw.find('\0') == std::string_view::npos &&
+        raw.size() <= UINT32_MAX) {
+        const GrubLine g = blscfg_split(raw);
+        line.grub = static_cast<std::uint8_t>(1 + g.kind);
+        if (g.kind == GrubLine::key_value) {
+            line.grub_key_at = static_cast<std::uint32_t>(g.key.data() - raw.data());
+            line.grub_key_size = static_cast<std::uint32_t>(g.key.size());
+            line.grub_value_at = static_cast<std::uint32_t>(g.value.data() - raw.data());
+        }
+    }
+    if (start == raw.size()) return line; // blank line
+    if (raw[start] == '#') {
+        line.comment = true;
+        return line;
+    }
+    std::size_t key_end = start;
+    while (key_end < raw.size() && !is_blank(raw[key_end]))
+        ++key_end;
+    line.key = std::string(raw.substr(start, key_end - start));
+    line.value = std::string(raw.substr(skip_blanks(raw, key_end)));
+    return line;
+}
+
+/// blscfg_line of a parsed line: from what parse worked out, else from its bytes.
+GrubLine blscfg_line(const BlsEntry::Line& l, std::string& scratch) {
+    if (l.grub == 0) return blscfg_line(l.raw, scratch);
+    GrubLine g;
+    g.kind = static_cast<GrubLine::Kind>(l.grub - 1);
+    if (g.kind == GrubLine::key_value) {
+        const std::string_view raw(l.raw);
+        g.key = raw.substr(l.grub_key_at, l.grub_key_size);
+        g.value = raw.substr(l.grub_value_at);
+    }
+    return g;
+}
+
+bool is_key_line(const BlsEntry::Line& l) {
+    return !l.key.empty();
+}
+
 /// The value of the first `key` line blscfg takes from `lines`, up to where it stops reading.
 std::optional<std::string> blscfg_get(const std::vector<BlsEntry::Line>& lines, std::string_view key) {
     std::string scratch;
     for (const auto& l : lines) {
-        GrubLine g = blscfg_line(l.raw, scratch);
+        GrubLine g = blscfg_line(l, scratch);
         if (g.kind == GrubLine::stop) break;
         if (g.kind == GrubLine::key_value && g.key == key) return std::string(g.value);
     }
@@ -171,7 +201,7 @@ std::size_t insertion_point(const std::vector<BlsEntry::Line>& lines) {
             --at;
     }
     for (std::size_t i = 0; i < at; ++i)
-        if (std::string scratch; blscfg_line(lines[i].raw, scratch).kind == GrubLine::stop) return i;
+        if (std::string scratch; blscfg_line(lines[i], scratch).kind == GrubLine::stop) return i;
     return at;
 }
 
@@ -195,10 +225,11 @@ std::string quoted(std::string_view key) {
 
 /// Byte-level problems of one line: NUL, invalid UTF-8, carriage return.
 void byte_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std::string>& out) {
-    if (l.raw.find('\0') != std::string::npos)
+    const bool plain = l.grub != 0; // parse found neither NUL nor '\r'
+    if (!plain && l.raw.find('\0') != std::string::npos)
         out.push_back(at_line(i) + "NUL byte: readers written in C see the line end there");
     if (!is_utf8(l.raw)) out.push_back(at_line(i) + "not valid UTF-8");
-    if (l.raw.find('\r') != std::string::npos)
+    if (!plain && l.raw.find('\r') != std::string::npos)
         out.push_back(at_line(i) + "carriage return: GRUB drops it, systemd strips it only at the line end");
 }
 
@@ -208,7 +239,7 @@ void layout_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std:
     if (!is_key_line(l)) return;
     if (is_blank(l.raw[0]))
         out.push_back(at_line(i) + "leading blanks before " + quoted(l.key) + ": grubby-bls does not see this key");
-    const GrubLine g = blscfg_line(l.raw, scratch);
+    const GrubLine g = blscfg_line(l, scratch);
     if (g.kind == GrubLine::key_value && g.key != l.key)
         out.push_back(at_line(i) + "GRUB's blscfg splits at the first space and reads the key " + quoted(g.key));
     if (l.value.empty())
@@ -222,7 +253,7 @@ void layout_diagnostics(const BlsEntry::Line& l, std::size_t i, std::vector<std:
 void grub_stop_diagnostic(const std::vector<BlsEntry::Line>& lines, std::vector<std::string>& out,
                           std::string& scratch) {
     for (std::size_t i = 0; i < lines.size(); ++i) {
-        const GrubLine g = blscfg_line(lines[i].raw, scratch);
+        const GrubLine g = blscfg_line(lines[i], scratch);
         if (g.kind == GrubLine::comment) continue;
         if (g.kind == GrubLine::key_value) continue;
         std::size_t lost = 0;
@@ -371,7 +402,10 @@ std::optional<BlsName> parse_bls_name(std::string_view file) {
 
 BlsEntry BlsEntry::parse(std::string_view text) {
     BlsEntry e;
-    e.lines_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+    std::size_t lines = 1; // counted with memchr: a byte-by-byte count costs more than the parse
+    for (auto at = text.find('\n'); at != std::string_view::npos; at = text.find('\n', at + 1))
+        ++lines;
+    e.lines_.reserve(lines);
     std::size_t start = 0;
     while (start < text.size()) {
         const auto nl = text.find('\n', start);
@@ -432,13 +466,15 @@ std::string BlsEntry::options_grub() const {
 
 std::vector<std::string> BlsEntry::initrds() const {
     std::vector<std::string> out;
-    for (const auto& v : get_all("initrd")) {
+    for (const auto& l : lines_) {
+        if (!is_key_line(l) || l.key != "initrd") continue;
+        const std::string_view v = l.value;
         std::size_t i = 0;
         while ((i = skip_blanks(v, i)) < v.size()) {
             std::size_t end = i;
             while (end < v.size() && !is_blank(v[end]))
                 ++end;
-            out.push_back(v.substr(i, end - i));
+            out.emplace_back(v.substr(i, end - i));
             i = end;
         }
     }

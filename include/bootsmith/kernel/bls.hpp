@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,11 @@ public:
         std::string key; ///< empty for comments, blank lines
         std::string value;
         bool comment = false;
+        /// How GRUB's blscfg reads `raw` (bls.cpp's, worked out once by parse): 0 when not
+        /// worked out (the line holds '\r' or NUL), else 1 + its kind, with blscfg's key and
+        /// value as offsets into `raw`.
+        std::uint8_t grub = 0;
+        std::uint32_t grub_key_at = 0, grub_key_size = 0, grub_value_at = 0;
     };
 
     /// Never fails: what does not parse is kept and reported by diagnostics().
