@@ -157,7 +157,7 @@ std::string menu_description(const Inventory& inv, const sys::Root& root) {
 
 int list_run(Context& ctx, const po::variables_map&) {
     const sys::Root& root = ctx.system().root();
-    Inventory inv = kernel::read_inventory(root);
+    Inventory inv = kernel::read_inventory(root, {.entry_keys = ctx.globals().json});
     if (ctx.globals().json) {
         Json j = inventory_json(inv);
         ctx.print_json(j);
@@ -318,7 +318,8 @@ void print_choice(Context& ctx, const Inventory& inv, const std::optional<std::s
 
 int default_run(Context& ctx, const po::variables_map& vm) {
     if (strings_of(vm, "args").empty()) {
-        Inventory inv = kernel::read_inventory(ctx.system().root(), {.entry_diagnostics = false});
+        Inventory inv =
+            kernel::read_inventory(ctx.system().root(), {.entry_diagnostics = false, .entry_keys = ctx.globals().json});
         print_choice(ctx, inv, inv.default_entry, inv.default_source, "bootsmith.kernel-default/1");
         keep_until_exit(std::move(inv));
         return 0;
@@ -351,7 +352,8 @@ int next_run(Context& ctx, const po::variables_map& vm) {
     bool clear = flag_of(vm, "clear");
     if (clear == !strings_of(vm, "args").empty()) {
         if (!clear && strings_of(vm, "args").empty()) {
-            Inventory inv = kernel::read_inventory(ctx.system().root(), {.entry_diagnostics = false});
+            Inventory inv = kernel::read_inventory(ctx.system().root(),
+                                                   {.entry_diagnostics = false, .entry_keys = ctx.globals().json});
             print_choice(ctx, inv, inv.next_entry, inv.next_value ? "next_entry" : "none set",
                          "bootsmith.kernel-next/1");
             keep_until_exit(std::move(inv));

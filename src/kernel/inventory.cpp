@@ -289,7 +289,8 @@ struct LoadedEntry {
 };
 
 LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader,
-                           bool diagnostics, const std::string& fs_root, const std::string& file_name) {
+                           bool diagnostics, bool entry_keys, const std::string& fs_root,
+                           const std::string& file_name) {
     LoadedEntry out;
     auto name = parse_bls_name(file_name);
     std::string path;
@@ -334,17 +335,19 @@ LoadedEntry load_bls_entry(const Inventory& inv, const sys::Root& root, FileInde
     e.recovery = is_recovery(e.title, e.args, e.version);
     out.key = BlsSortKey {std::move(*name), std::string(b.find("sort-key").value_or("")),
                           std::string(b.find("machine-id").value_or("")), std::string(version.value_or(""))};
-    std::vector<BlsEntry::Line> lines = std::move(b).release_lines(); // b is done with: its strings move
-    e.keys.reserve(lines.size());
-    for (auto& l : lines)
-        if (!l.key.empty() && !l.comment) e.keys.emplace_back(std::move(l.key), std::move(l.value));
+    if (entry_keys) {
+        std::vector<BlsEntry::Line> lines = std::move(b).release_lines(); // b is done with: its strings move
+        e.keys.reserve(lines.size());
+        for (auto& l : lines)
+            if (!l.key.empty() && !l.comment) e.keys.emplace_back(std::move(l.key), std::move(l.value));
+    }
     e.file = std::move(path);
     out.entry = std::move(e);
     return out;
 }
 
 void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, bool grub_loader, bool diagnostics,
-                      const std::vector<sys::DirEntry>& listing) {
+                      bool entry_keys, const std::vector<sys::DirEntry>& listing) {
     std::string fs_root = inv.bls_dir.starts_with("/boot/efi/") ? "/boot/efi"
                           : inv.bls_dir.starts_with("/efi/")    ? "/efi"
                                                                 : inv.boot_prefix;
@@ -358,7 +361,7 @@ void read_bls_entries(Inventory& inv, const sys::Root& root, FileIndex& files, b
     found.reserve(names.size());
     keys.reserve(names.size());
     for (const std::string* name : names) {
-        LoadedEntry l = load_bls_entry(inv, root, files, grub_loader, diagnostics, fs_root, *name);
+        LoadedEntry l = load_bls_entry(inv, root, files, grub_loader, diagnostics, entry_keys, fs_root, *name);
         for (auto& p : l.problems)
             inv.problems.push_back(std::move(p));
         if (!l.entry) continue;
@@ -601,7 +604,9 @@ Inventory read_inventory(const sys::Root& root, const InventoryOptions& options)
         bool grub_loader = inv.menu.has_value();
         inv.order = grub_loader ? "GRUB blscfg: file names by rpm version comparison, newest first"
                                 : "Boot Loader Specification: sort-key, machine-id, version (systemd-boot)";
-        survey(inv, [&] { read_bls_entries(inv, root, files, grub_loader, options.entry_diagnostics, bls_listing); });
+        survey(inv, [&] {
+            read_bls_entries(inv, root, files, grub_loader, options.entry_diagnostics, options.entry_keys, bls_listing);
+        });
     } else if (inv.menu) {
         // Debian and Ubuntu regenerate grub.cfg at every kernel install (zz-update-grub);
         // RHEL/CentOS 7 generate it once and let grubby edit it in place from then on.

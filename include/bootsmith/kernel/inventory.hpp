@@ -82,6 +82,9 @@ struct InventoryOptions {
     /// Check each BLS entry's lines (BlsEntry::diagnostics) into `problems`; commands that
     /// do not show problems skip it (a tenth of reading 500 entries).
     bool entry_diagnostics = true;
+    /// Keep each BLS entry's key lines in Entry::keys (JSON shows them); commands that print no
+    /// JSON skip them (a quarter of the memory 500 entries take).
+    bool entry_keys = true;
 };
 
 /// Reads the root's kernels and menu. Never throws for a part that cannot be read: it lands
