@@ -947,6 +947,57 @@ TEST(BlsOrderGrubby, SortVReversed) {
               (std::vector<std::string> {"m-6.1.0-rc3", "m-6.1.0-13", "m-6.1.0-013", "m-6.1.0-9"}));
 }
 
+// parse() works out GRUB's reading of each line without '\r' or NUL once; a line with either is
+// read from its bytes when asked. GRUB drops every '\r' and ends a line at NUL, so the same text
+// with '\r's strewn in and "\0junk" after some lines reads the same to GRUB (and, as they go only
+// after a line's first non-blank byte, keeps which lines are key lines and comments): the two
+// paths must agree on options_grub, on where blscfg stops reading and on where set() puts a key.
+TEST(BlsGrubReading, WorkedOutOnceAgreesWithReadingTheBytes) {
+    std::mt19937 rng(20261126);
+    const std::string words[] = {"options", "linux", "title", "initrd", "#", "# c", "x", "a=b", ""};
+    const std::string blanks[] = {" ", "\t", "  ", " \t", "\t ", ""};
+    auto line = [&] {
+        std::string l = blanks[rng() % 6].substr(0, rng() % 2 ? 0 : 2);
+        for (std::size_t n = rng() % 4; n > 0; --n)
+            l += words[rng() % 9] + blanks[rng() % 6];
+        return l;
+    };
+    int stops = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string plain, with_cr;
+        for (std::size_t n = 1 + rng() % 6; n > 0; --n) {
+            const std::string l = line();
+            plain += l + "\n";
+            const auto first = l.find_first_not_of(" \t");
+            std::string m = l;
+            if (first != std::string::npos) {
+                for (std::size_t k = rng() % 3; k > 0; --k)
+                    m.insert(first + 1 + rng() % (m.size() - first), 1, '\r');
+                if (rng() % 4 == 0) m += std::string("\0junk\r", 7);
+            }
+            with_cr += m + "\n";
+        }
+        const BlsEntry a = BlsEntry::parse(plain), b = BlsEntry::parse(with_cr);
+        ASSERT_EQ(a.options_grub(), b.options_grub()) << shown(plain) << " vs " << shown(with_cr);
+        auto stop_line = [](const BlsEntry& e) {
+            for (const auto& d : e.diagnostics())
+                if (d.find("stops reading here") != std::string::npos) return d.substr(0, d.find(':'));
+            return std::string();
+        };
+        ASSERT_EQ(stop_line(a), stop_line(b)) << shown(plain) << " vs " << shown(with_cr);
+        stops += stop_line(a).empty() ? 0 : 1;
+        BlsEntry ea = a, eb = b;
+        ea.set("machine-id", "m");
+        eb.set("machine-id", "m");
+        auto at = [](const BlsEntry& e) {
+            const auto& ls = e.lines();
+            return std::find_if(ls.begin(), ls.end(), [](const auto& l) { return l.key == "machine-id"; }) - ls.begin();
+        };
+        ASSERT_EQ(at(ea), at(eb)) << shown(plain) << " vs " << shown(with_cr);
+    }
+    EXPECT_GT(stops, 300); // the texts reach the stop rule, not only clean entries
+}
+
 // ==== Garbage in, no crash =================================================================================
 
 TEST(BlsFuzz, EveryFunctionIsTotalOnGarbage) {
