@@ -10,7 +10,9 @@
 #include "bootsmith/error.hpp"
 #include "bootsmith/text.hpp"
 
+#include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 namespace bootsmith::grub {
 
@@ -133,8 +135,10 @@ enum class Tail { clean, no_equals, unterminated };
 /// grub_envblk_iterate: lines starting with '#' are skipped; otherwise the name runs to the
 /// first '=' — across newlines, which is how a line without '=' swallows the next one — and
 /// the value to the first unescaped newline. Text without '=' or without a final newline ends
-/// the iteration silently. `at` receives the offset where it stopped (for warnings).
-template <typename F> Tail iterate(std::string_view b, F&& each, std::size_t* at = nullptr) {
+/// the iteration silently. `at` receives the offset where it stopped (for warnings);
+/// `comment(start, next)` is called for each comment line, `next` being where the next line
+/// starts (past an escaped newline: "# c\" joins the next line to the comment).
+template <typename F, typename C> Tail iterate(std::string_view b, F&& each, std::size_t* at, C&& comment) {
     std::size_t p = kStart;
     while (p < b.size()) {
         if (b[p] != '#') {
@@ -145,10 +149,16 @@ template <typename F> Tail iterate(std::string_view b, F&& each, std::size_t* at
             if (end == npos) return Tail::unterminated;
             each(RawVar {p, eq, end});
             p = end;
+        } else {
+            comment(p, next_line(b, p));
         }
         p = next_line(b, p);
     }
     return Tail::clean;
+}
+
+template <typename F> Tail iterate(std::string_view b, F&& each, std::size_t* at = nullptr) {
+    return iterate(b, std::forward<F>(each), at, [](std::size_t, std::size_t) {});
 }
 
 /// C strings end at NUL: GRUB's load_env and `grub-editenv list` see names and values cut there.
@@ -358,7 +368,7 @@ std::vector<std::string> EnvBlock::warnings() const {
                 ++more;
         }
     };
-    Kind joined, nul, dup;
+    Kind joined, nul, dup, escaped;
     // Names are counted as views into the block (cut at NUL, as GRUB sees them): a garbage block
     // may hold many thousands of variables, and only the duplicates are ever decoded.
     struct Seen {
@@ -387,7 +397,18 @@ std::vector<std::string> EnvBlock::warnings() const {
             if (s.count++ == 0) order.push_back(name);
             s.last = v;
         },
-        &stop);
+        &stop,
+        [&](std::size_t start, std::size_t next) {
+            // A comment whose last byte is a backslash escapes its newline: GRUB (and
+            // grub-editenv) read the next line, or the variable a set appends there, as
+            // part of the comment.
+            std::string_view text = b.substr(start, std::min(next, b.size()) - start);
+            if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+            if (const std::size_t nl = text.find('\n'); nl != npos)
+                escaped.add(w + ": the comment '" + shown(text.substr(0, nl)) +
+                            "' ends with a backslash, so GRUB reads the next line as part of it (a variable "
+                            "set after it is not seen)");
+        });
     for (const std::string_view n : order) {
         const Seen& s = names[n];
         if (s.count > 1)
@@ -395,8 +416,9 @@ std::vector<std::string> EnvBlock::warnings() const {
                     " times; GRUB uses the last ('" + shown(decode(b, s.last).value) +
                     "'), grub-editenv set and unset change the first");
     }
-    for (auto [kind, what] : {std::pair {&joined, "lines without '='"}, std::pair {&nul, "variables with a NUL byte"},
-                              std::pair {&dup, "duplicate names"}}) {
+    for (auto [kind, what] :
+         {std::pair {&joined, "lines without '='"}, std::pair {&nul, "variables with a NUL byte"},
+          std::pair {&dup, "duplicate names"}, std::pair {&escaped, "comments ending in a backslash"}}) {
         out.insert(out.end(), kind->lines.begin(), kind->lines.end());
         if (kind->more > 0) out.push_back(w + ": ... and " + std::to_string(kind->more) + " more " + what);
     }

@@ -273,6 +273,22 @@ TEST(GrubEnv, ValueEscapingThePaddingNewline) {
     EXPECT_EQ(b.get("a"), "x\nb=1");
 }
 
+// Found by the grubenv fuzzer (fuzz/regressions/grubenv/comment-ending-in-a-backslash): envblk.c's
+// find_next_line lets a backslash escape the newline of a comment line too, so a variable that
+// set appends after "# c\" is part of the comment to GRUB. The block warns about it.
+TEST(GrubEnv, CommentEndingInABackslashSwallowsTheNextLine) {
+    EnvBlock b = parsed(block("a=1\n#c\\\n"));
+    EXPECT_TRUE(contains(b.warnings(), "the comment '#c\\' ends with a backslash"))
+        << testing::PrintToString(b.warnings());
+    b.set("saved_entry", "x"); // where grub-editenv puts it: after the comment
+    EXPECT_EQ(b.bytes(), block("a=1\n#c\\\nsaved_entry=x\n"));
+    EXPECT_FALSE(b.get("saved_entry")); // GRUB does not see it
+    EXPECT_EQ(b.get("a"), "1");
+    // An escaped backslash at the end is not an escape of the newline: no warning.
+    EXPECT_FALSE(contains(parsed(block("#c\\\\\n")).warnings(), "ends with a backslash"));
+    EXPECT_TRUE(parsed(block("a=1\n# c\n")).warnings().empty());
+}
+
 TEST(GrubEnv, LineWithoutEqualsSwallowsTheNextLine) {
     EnvBlock b = parsed(block("foo\na=1\n"));
     ASSERT_EQ(b.list().size(), 1u);
@@ -346,6 +362,7 @@ TEST(GrubEnv, UnsetMovesTextAfterThePadding) {
 TEST(GrubEnv, CommentContinuedByBackslashHidesTheNextLine) {
     EnvBlock b = parsed(block("# c\\\na=1\nb=2\n"));
     EXPECT_EQ(listing(b.list()), "b=2\n");
+    EXPECT_TRUE(contains(b.warnings(), "the comment '# c\\' ends with a backslash"));
     b.set("a", "5"); // "a=1" is not a line start: a new line is appended
     EXPECT_EQ(b.bytes(), block("# c\\\na=1\nb=2\na=5\n"));
 }
