@@ -148,11 +148,12 @@ template <typename F, typename C> Tail iterate(std::string_view b, F&& each, std
             const std::size_t end = value_end(b, eq + 1);
             if (end == npos) return Tail::unterminated;
             each(RawVar {p, eq, end});
-            p = end;
+            p = next_line(b, end);
         } else {
-            comment(p, next_line(b, p));
+            const std::size_t next = next_line(b, p);
+            comment(p, next);
+            p = next;
         }
-        p = next_line(b, p);
     }
     return Tail::clean;
 }
