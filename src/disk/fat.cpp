@@ -66,15 +66,29 @@ std::string utf16_to_utf8(const std::vector<std::uint16_t>& units) {
     return out;
 }
 
-/// One 8.3 name part: OEM bytes ≥ 0x80 have no code page here and become U+FFFD.
-std::string short_part(std::string_view raw, bool lowercase) {
-    std::string out;
-    for (char c : rtrim(std::string(raw))) {
+/// Appends one 8.3 name part without its padding (trailing spaces and NULs): OEM bytes ≥ 0x80
+/// have no code page here and become U+FFFD.
+void append_short_part(std::string& out, std::string_view raw, bool lowercase) {
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\0'))
+        raw.remove_suffix(1);
+    for (char c : raw) {
         if (static_cast<unsigned char>(c) >= 0x80)
             append_utf8(out, 0xFFFD);
         else
             out += lowercase ? lower(c) : c;
     }
+}
+
+/// An 8.3 name as "BASE.EXT" ("BASE" when the extension is blank), each part lowercased when
+/// asked (the NTRes case flags).
+std::string short_name(std::string_view base, std::string_view ext, bool lower_base, bool lower_ext) {
+    std::string out;
+    out.reserve(12);
+    append_short_part(out, base, lower_base);
+    const std::size_t dot = out.size();
+    out += '.';
+    append_short_part(out, ext, lower_ext);
+    if (out.size() == dot + 1) out.pop_back();
     return out;
 }
 
@@ -348,16 +362,16 @@ std::vector<FatDirEntry> FatVolume::parse_directory(const std::string& raw, std:
             if (label && label->empty() && !(attr & 0x10)) *label = rtrim(std::string(e.substr(0, 11)));
             continue;
         }
-        std::string name11(e.substr(0, 11));
+        const std::string_view name11 = e.substr(0, 11);
         if (name11 == ".          " || name11 == "..         ") continue;
         FatDirEntry d;
-        std::string base = name11.substr(0, 8);
+        std::array<char, 8> base {};
+        std::copy_n(name11.begin(), base.size(), base.begin());
         if (first == 0x05) base[0] = static_cast<char>(0xE5);
+        const std::string_view base_v(base.data(), base.size()), ext = name11.substr(8, 3);
         const std::uint8_t ntres = byte(e, 12);
-        const std::string ext = short_part(name11.substr(8, 3), false);
-        d.short_name = short_part(base, false) + (ext.empty() ? "" : "." + ext);
-        const std::string ext_case = short_part(name11.substr(8, 3), ntres & 0x10);
-        d.name = short_part(base, ntres & 0x08) + (ext_case.empty() ? "" : "." + ext_case);
+        d.short_name = short_name(base_v, ext, false, false);
+        d.name = (ntres & 0x18) != 0 ? short_name(base_v, ext, ntres & 0x08, ntres & 0x10) : d.short_name;
         if (have_lfn && lfn_checksum(name11) == lfn_sum) {
             std::string l = utf16_to_utf8(lfn);
             if (!l.empty()) d.name = std::move(l);
@@ -370,6 +384,18 @@ std::vector<FatDirEntry> FatVolume::parse_directory(const std::string& raw, std:
         if (out.size() > kMaxDirEntries) fail(std::string(what) + ": too many directory entries");
     }
     return out;
+}
+
+const std::vector<FatDirEntry>& FatVolume::directory(std::uint32_t first_cluster, std::string_view what) const {
+    for (const auto& [cluster, entries] : directories_)
+        if (cluster == first_cluster) return entries;
+    std::vector<FatDirEntry> entries = parse_directory(directory_bytes(first_cluster, what), what);
+    if (directory_entries_ + entries.size() > kMaxDirEntries) {
+        directories_.clear();
+        directory_entries_ = 0;
+    }
+    directory_entries_ += entries.size();
+    return directories_.emplace_back(first_cluster, std::move(entries)).second;
 }
 
 FatDirEntry FatVolume::root_entry() const {
@@ -396,7 +422,7 @@ std::optional<FatDirEntry> FatVolume::stat(std::string_view path) const {
     for (const auto& part : split_path(path)) {
         if (!cur.directory) return std::nullopt;
         where += "/" + part;
-        const auto entries = parse_directory(directory_bytes(cur.first_cluster, where), where);
+        const auto& entries = directory(cur.first_cluster, where);
         auto it = std::find_if(entries.begin(), entries.end(), [&](const FatDirEntry& d) {
             return iequal(d.name, part) || iequal(d.short_name, part);
         });
@@ -410,7 +436,7 @@ std::vector<FatDirEntry> FatVolume::list(std::string_view dir_path) const {
     const auto d = stat(dir_path);
     if (!d) throw Error(Exit::no_input, display_ + ": " + std::string(dir_path) + ": no such directory");
     if (!d->directory) fail(std::string(dir_path) + ": not a directory");
-    return parse_directory(directory_bytes(d->first_cluster, dir_path), dir_path);
+    return directory(d->first_cluster, dir_path);
 }
 
 std::string FatVolume::read(std::string_view path, std::size_t max) const {

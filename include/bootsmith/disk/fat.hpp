@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bootsmith::disk {
@@ -79,6 +80,10 @@ private:
     std::string directory_bytes(std::uint32_t first_cluster, std::string_view what) const;
     std::vector<FatDirEntry> parse_directory(const std::string& raw, std::string_view what,
                                              std::string* label = nullptr) const;
+    /// The entries of the directory at `first_cluster` (0: the FAT12/16 root), parsed once and
+    /// kept: a lookup walks every directory on its path, and the files bootsmith reads from an
+    /// ESP share their directories. Valid until the next call.
+    const std::vector<FatDirEntry>& directory(std::uint32_t first_cluster, std::string_view what) const;
     FatDirEntry root_entry() const;
 
     const sys::ReadFile* file_;
@@ -98,6 +103,10 @@ private:
     std::uint32_t volume_id_ = 0;
     std::string bpb_label_;
     mutable std::string fat_window_;
+    /// Directories parsed so far, by first cluster; emptied when they hold more than
+    /// kMaxDirEntries entries in all.
+    mutable std::vector<std::pair<std::uint32_t, std::vector<FatDirEntry>>> directories_;
+    mutable std::size_t directory_entries_ = 0;
     mutable std::uint64_t fat_window_start_ = 0;
 };
 
