@@ -116,7 +116,19 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
     return s;
 }
 
+void print_findings(std::ostream& o, const DiskInfo& d) {
+    if (d.findings.empty()) return;
+    o << "\nFindings:\n";
+    for (const auto& f : d.findings)
+        o << "  " << disk::to_string(f.severity) << " " << f.code << ": " << printable(f.message) << "\n";
+}
+
 void print_text(std::ostream& o, const DiskInfo& d) {
+    if (!d.findings.empty() && d.findings.front().code == "disk.unreadable") {
+        o << "Disk " << d.device << ": cannot be read\n";
+        print_findings(o, d);
+        return;
+    }
     o << "Disk " << d.device << ": " << human(d.bytes) << ", " << d.bytes << " bytes, " << d.sectors() << " sectors\n";
     o << "Sector size: " << d.sector_size << " bytes (" << d.sector_size_source << ")\n";
     if (!d.table_type.empty()) {
@@ -162,11 +174,7 @@ void print_text(std::ostream& o, const DiskInfo& d) {
         o << "\n";
         columns(o, rows);
     }
-    if (!d.findings.empty()) {
-        o << "\nFindings:\n";
-        for (const auto& f : d.findings)
-            o << "  " << disk::to_string(f.severity) << " " << f.code << ": " << printable(f.message) << "\n";
-    }
+    print_findings(o, d);
 }
 
 int list_run(Context& ctx, const po::variables_map& vm) {
@@ -182,7 +190,17 @@ int list_run(Context& ctx, const po::variables_map& vm) {
     }
     std::vector<DiskInfo> disks;
     for (const auto& dev : devices) {
-        DiskInfo d = disk::inspect_disk(root, dev);
+        DiskInfo d;
+        try {
+            d = disk::inspect_disk(root, dev);
+        } catch (const Error& e) {
+            // In the listing of every disk, a disk that cannot be opened is a finding too.
+            if (named) throw;
+            d = DiskInfo {};
+            d.device = dev;
+            d.sector_size_source = "default";
+            d.findings.push_back({disk::Severity::error, "disk.unreadable", e.what()});
+        }
         // A disk named on the command line with nothing readable on it is an error; in the
         // listing of every disk it is a finding.
         if (named)

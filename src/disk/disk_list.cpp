@@ -430,9 +430,17 @@ std::vector<std::string> disk_devices(const sys::Root& root) {
             size = root.read("/sys/block/" + e.name + "/size", 64);
         } catch (const Error&) {}
         if (size && (size->empty() || (*size)[0] == '0')) continue; // idle loop devices, empty drives
-        auto st = root.stat(dev);
-        if (st && (st->type == sys::FileInfo::Type::block || st->type == sys::FileInfo::Type::regular))
+        // A disk the kernel names is listed whatever its node turned out to be (a directory, a
+        // symlink loop): the listing reports it as unreadable rather than hiding it. Only a
+        // missing node leaves it out, as in a container that sees the host's sysfs.
+        std::optional<sys::FileInfo> st;
+        try {
+            st = root.stat(dev);
+        } catch (const Error&) {
             out.push_back(dev);
+            continue;
+        }
+        if (st) out.push_back(dev);
     }
     if (!sysfs)
         for (const auto& e : root.list("/dev")) {
@@ -451,7 +459,8 @@ DiskInfo inspect_disk(const sys::Root& root, std::string_view device) {
     auto st = root.stat(device);
     if (!st) throw Error(Exit::no_input, what + ": no such device or image");
     if (st->type != sys::FileInfo::Type::block && st->type != sys::FileInfo::Type::regular)
-        throw Error(Exit::data, what + ": not a block device or an image file");
+        throw Error(Exit::data, what + (st->type == sys::FileInfo::Type::directory ? ": is a directory, " : ": ") +
+                                    "not a block device or an image file");
     sys::ReadFile f = root.open_read(device);
     d.bytes = f.size();
 

@@ -58,9 +58,9 @@ struct DiskInfo {
     std::uint64_t sectors() const { return sector_size ? bytes / sector_size : 0; }
 };
 
-/// The disks of the root: sys/block/* whose dev/<name> exists (size-0 devices such as idle
-/// loop devices are left out); without sys/block, the block devices and regular files
-/// directly in dev/. Sorted by name, as system paths ("/dev/sda").
+/// The disks of the root: sys/block/* whose dev/<name> exists, whatever it is (size-0 devices
+/// such as idle loop devices are left out); without sys/block, the block devices and regular
+/// files directly in dev/. Sorted by name, as system paths ("/dev/sda").
 std::vector<std::string> disk_devices(const sys::Root& root);
 
 /// How a DEV argument names a device: "sda" → "/dev/sda"; a path is kept ("/dev/sda",
