@@ -33,9 +33,7 @@ BootState load(sys::System& s) {
 /// exists but cannot be read (planning as if it were absent could orphan its numbers).
 BootState load_for_change(sys::System& s) {
     BootState st = load(s);
-    if (!st.unreadable.empty())
-        throw Error(st.unreadable.front().code(), std::string(st.unreadable.front().what()) + "; nothing written",
-                    "repair or remove the variable file first");
+    st.require_readable();
     return st;
 }
 

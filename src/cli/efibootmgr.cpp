@@ -439,6 +439,9 @@ int run_steps(Context& ctx, const Opts& o) {
                     o.delete_next || o.delete_timeout || o.next >= 0 || o.set_timeout;
     auto held = mutating ? ctx.lock() : std::optional<sys::Lock> {};
     Steps steps(sys, ctx.globals().dry_run, ctx.argv());
+    // A change planned past an unreadable BootOrder, BootNext or Timeout could leave it
+    // naming a deleted entry (`bootsmith boot` refuses the same way).
+    if (mutating) steps.state().require_readable();
     lowercase_warnings(steps.state(), out, err);
 
     if (o.delete_entry) {

@@ -149,6 +149,12 @@ const BootEntry& BootState::resolve(std::string_view arg) const {
                 "see 'bootsmith boot list'");
 }
 
+void BootState::require_readable() const {
+    if (!unreadable.empty())
+        throw Error(unreadable.front().code(), std::string(unreadable.front().what()) + "; nothing written",
+                    "repair or remove the variable file first");
+}
+
 BootState load_boot_state(const sys::VarStore& store) {
     BootState s;
     if (!store.available()) return s;

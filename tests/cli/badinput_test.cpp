@@ -295,13 +295,15 @@ std::vector<Row> rows() {
          D,
          directory(var("BootOrder")),
          {{order, 65, "not a regular file; nothing written", var("BootOrder")},
+          {{"efibootmgr", "-b", "0002", "-B"}, 65, "not a regular file; nothing written", var("BootOrder")},
           {list, 0, "problem: BootOrder" + kGuid + ": not a regular file", ""}}},
         {"efivars",
          "BootOrder symlink loop",
          D,
          symlink_loop(var("BootOrder")),
          {{order, 65, "too many levels of symbolic links", var("BootOrder")},
-          {{"boot", "delete", "0002"}, 65, "too many levels of symbolic links", var("BootOrder")}}},
+          {{"boot", "delete", "0002"}, 65, "too many levels of symbolic links", var("BootOrder")},
+          {{"efibootmgr", "-o", "0001,0002"}, 65, "too many levels of symbolic links", var("BootOrder")}}},
         {"efivars",
          "BootOrder symlink out of the root",
          D,
@@ -406,7 +408,8 @@ std::vector<Row> rows() {
          "Timeout is a directory",
          D,
          directory(var("Timeout")),
-         {{{"boot", "timeout", "3"}, 65, "not a regular file; nothing written", var("Timeout")}}},
+         {{{"boot", "timeout", "3"}, 65, "not a regular file; nothing written", var("Timeout")},
+          {{"efibootmgr", "-t", "3"}, 65, "not a regular file; nothing written", var("Timeout")}}},
         {"efivars",
          "BootCurrent 1 byte",
          D,
@@ -944,7 +947,8 @@ TEST(BadInput, EveryMalformedInputIsRefusedOrReportedAndChangesNothing) {
                 std::size_t errors = 0, others = 0;
                 std::istringstream lines(res.err);
                 for (std::string l; std::getline(lines, l);) {
-                    if (l.rfind("bootsmith: error: ", 0) == 0 || l.rfind("grubby: ", 0) == 0)
+                    if (l.rfind("bootsmith: error: ", 0) == 0 || l.rfind("grubby: ", 0) == 0 ||
+                        l.rfind("efibootmgr: ", 0) == 0)
                         ++errors;
                     else if (l.rfind("bootsmith: warning: ", 0) != 0)
                         ++others;

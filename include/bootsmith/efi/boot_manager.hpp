@@ -45,7 +45,7 @@ struct BootState {
     std::vector<std::string> problems;               ///< unreadable variables, stray files
     /// BootOrder, BootNext, BootCurrent or Timeout present but unreadable (a symlink loop,
     /// permission denied, a directory): a change planned as if it were absent could leave
-    /// it naming a deleted entry, so changes refuse (see cli/boot.cpp).
+    /// it naming a deleted entry, so changes refuse (require_readable).
     std::vector<Error> unreadable;
     std::size_t variables = 0; ///< all variables of the store, any GUID
 
@@ -59,6 +59,8 @@ struct BootState {
     /// Resolves a user's entry argument: a number ("0001", "1", "Boot0001") or an exact
     /// variable name ("Boot000d_BbsIndex"). Error(no_input) when there is none.
     const BootEntry& resolve(std::string_view arg) const;
+    /// For a change: the first of `unreadable` as an Error ("…; nothing written"), if any.
+    void require_readable() const;
 };
 
 /// Reads every boot variable; one unreadable or corrupt variable never stops the rest.
