@@ -34,6 +34,14 @@ bool safe_relative(const std::string& rel) {
     return true;
 }
 
+/// An owner or group id: a whole number below 2^32 - 1 ((uid_t) -1 means "none" to chown).
+std::optional<std::uint32_t> id_of(const Json& j, const char* key) {
+    if (!j.contains(key) || !j[key].is_number_unsigned()) return std::nullopt;
+    const auto v = j[key].get<std::uint64_t>();
+    if (v >= 0xFFFFFFFFu) return std::nullopt;
+    return static_cast<std::uint32_t>(v);
+}
+
 std::optional<std::string> text_of(const Json& j, const char* key) {
     if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return std::nullopt;
     return j[key].get<std::string>();
@@ -106,6 +114,8 @@ void read_manifest(const sys::Root& root, Entry& e) {
                 return bad(*p + ": unknown action '" + printable(it.action) + "'");
             it.path = *p;
             if (auto mode = text_of(c, "mode")) it.mode = parse_mode(*mode);
+            it.uid = id_of(c, "uid");
+            it.gid = id_of(c, "gid");
         } else if (it.kind == "efivar") {
             auto name = text_of(c, "name");
             auto guid = sys::Guid::parse(text_of(c, "guid").value_or(""));
@@ -262,6 +272,8 @@ Json to_json(const std::vector<Entry>& history, const sys::System& sys) {
             c["backup"] = or_null(it.backup);
             c["written"] = or_null(it.written);
             c["mode"] = it.mode ? Json(mode_string(*it.mode)) : Json(nullptr);
+            c["uid"] = it.uid ? Json(*it.uid) : Json(nullptr);
+            c["gid"] = it.gid ? Json(*it.gid) : Json(nullptr);
             changes.push_back(std::move(c));
         }
         auto& findings = p["findings"] = Json::array();
@@ -352,10 +364,13 @@ sys::Plan plan_undo(sys::System& sys, const Entry& e, bool force) {
                                                                    : std::nullopt;
         if (!recorded || now != wrote)
             changed.push_back(describe(root.display(first.path), now.has_value(), wrote.has_value(), recorded));
+        // The mode and owner it had, too (when the backup recorded them).
+        std::optional<sys::FileAttrs> attrs;
+        if (first.mode && first.uid && first.gid) attrs = sys::FileAttrs {*first.mode, *first.uid, *first.gid};
         if (old)
             p.write_file(first.path, now, *old,
                          now ? "back to its content before " + e.id : "removed by " + e.id + ": recreated", true,
-                         first.mode.value_or(0644));
+                         first.mode.value_or(0644), attrs);
         else
             p.remove_file(first.path, now, "created by " + e.id);
     }

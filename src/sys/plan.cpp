@@ -149,15 +149,16 @@ bool same(const std::optional<Variable>& a, const std::optional<Variable>& b) {
 // Building
 
 void Plan::write_file(std::string path, std::optional<std::string> before, std::string after, std::string reason,
-                      bool text, mode_t new_mode) {
+                      bool text, mode_t new_mode, std::optional<FileAttrs> attrs) {
     if (before && *before == after) return;
     changes.emplace_back(
-        FileChange {normalise(path), std::move(before), std::move(after), new_mode, text, std::move(reason)});
+        FileChange {normalise(path), std::move(before), std::move(after), new_mode, text, std::move(reason), attrs});
 }
 
 void Plan::remove_file(std::string path, std::optional<std::string> before, std::string reason, bool text) {
     if (!before) return;
-    changes.emplace_back(FileChange {normalise(path), std::move(before), std::nullopt, 0644, text, std::move(reason)});
+    changes.emplace_back(
+        FileChange {normalise(path), std::move(before), std::nullopt, 0644, text, std::move(reason), std::nullopt});
 }
 
 void Plan::set_var(std::optional<Variable> before, Variable after, std::string before_summary,
@@ -189,9 +190,13 @@ std::string render_text(const Plan& plan, const System& sys, const RenderOptions
         if (const auto* f = std::get_if<FileChange>(&change)) {
             out << action_of(*f) << " " << sys.root().display(f->path);
             if (f->after) {
-                auto info = f->before ? sys.root().stat(f->path) : std::nullopt;
-                out << " (" << f->after->size() << " bytes, mode " << mode_string(info ? info->mode : f->new_mode)
-                    << ")";
+                auto info = f->before && !f->attrs ? sys.root().stat(f->path) : std::nullopt;
+                out << " (" << f->after->size() << " bytes, mode "
+                    << mode_string(f->attrs ? f->attrs->mode
+                                   : info   ? info->mode
+                                            : f->new_mode);
+                if (f->attrs) out << ", owner " << f->attrs->uid << ":" << f->attrs->gid;
+                out << ")";
             }
             if (!f->reason.empty()) out << " — " << f->reason;
             out << "\n";
@@ -243,6 +248,11 @@ nlohmann::ordered_json render_json(const Plan& plan, const System& sys) {
             c["text"] = f->text;
             c["before"] = file_side(f->before, f->text, false);
             c["after"] = file_side(f->after, f->text, true);
+            if (f->after && f->attrs) {
+                c["after"]["mode"] = mode_string(f->attrs->mode);
+                c["after"]["uid"] = f->attrs->uid;
+                c["after"]["gid"] = f->attrs->gid;
+            }
             if (f->text && (!f->before || is_utf8(*f->before)) && (!f->after || is_utf8(*f->after)))
                 c["diff"] = unified_diff(f->path, f->before ? &*f->before : nullptr, f->after ? &*f->after : nullptr);
             else
@@ -358,7 +368,13 @@ ApplyResult apply(System& sys, const Plan& plan, const std::vector<std::string>&
     for (const auto& change : plan.changes) {
         if (const auto* f = std::get_if<FileChange>(&change)) {
             if (f->after) {
-                root.replace(f->path, *f->after, WriteOptions {f->new_mode});
+                WriteOptions w {f->new_mode};
+                if (f->attrs) {
+                    w.mode = f->attrs->mode;
+                    w.uid = f->attrs->uid;
+                    w.gid = f->attrs->gid;
+                }
+                root.replace(f->path, *f->after, w);
             } else {
                 root.remove(f->path);
             }

@@ -537,14 +537,16 @@ void Root::replace(std::string_view path, std::string_view content, const WriteO
     try {
         op("write", target, what);
         write_all(fd.get(), content, what);
-        mode_t mode = existed ? (old.st_mode & 07777) : opts.new_mode;
-        if (::fchmod(fd.get(), mode) != 0) throw errno_error(errno, what, "chmod");
-        if (existed && (old.st_uid != ::geteuid() || old.st_gid != ::getegid())) {
-            // Keep the owner. Only root can give a file away; an unprivileged user who
-            // may replace the file anyway ends up owning the new one, as with any editor.
-            if (::fchown(fd.get(), old.st_uid, old.st_gid) != 0 && ::geteuid() == 0)
-                throw errno_error(errno, what, "chown");
+        const uid_t uid = opts.uid ? *opts.uid : existed ? old.st_uid : ::geteuid();
+        const gid_t gid = opts.gid ? *opts.gid : existed ? old.st_gid : ::getegid();
+        if (uid != ::geteuid() || gid != ::getegid()) {
+            // Keep (or put back) the owner. Only root can give a file away; an unprivileged
+            // user who may replace the file anyway ends up owning the new one, as with any
+            // editor. Before the chmod: a chown may clear the set-id bits.
+            if (::fchown(fd.get(), uid, gid) != 0 && ::geteuid() == 0) throw errno_error(errno, what, "chown");
         }
+        const mode_t mode = opts.mode ? (*opts.mode & 07777) : existed ? (old.st_mode & 07777) : opts.new_mode;
+        if (::fchmod(fd.get(), mode) != 0) throw errno_error(errno, what, "chmod");
         op("fsync", target, what);
         if (::fsync(fd.get()) != 0) throw errno_error(errno, what, "fsync");
         op("rename", target, what);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -204,6 +205,11 @@ TEST(Undo, RefusesWhatChangedSinceUnlessForced) {
     // Someone edits the file afterwards.
     std::string cfg = r.file("etc/default/grub") + "# local edit\n";
     write_file(r.root / "etc/default/grub", cfg);
+    // … and its mode and owner: --force puts those back too.
+    fs::permissions(r.root / "etc/default/grub", fs::perms(0600));
+    if (::geteuid() == 0) {
+        ASSERT_EQ(::chown((r.root / "etc/default/grub").c_str(), 4321, 8765), 0);
+    }
     auto before = snapshot(r.root);
     expect_one_line_error(r({"undo"}), 1, "etc/default/grub was modified");
     expect_one_line_error(r({"--dry-run", "undo"}), 1, "--force");
@@ -212,6 +218,7 @@ TEST(Undo, RefusesWhatChangedSinceUnlessForced) {
     auto dry = r({"--dry-run", "undo", "--force"});
     ASSERT_EQ(dry.status, 0) << dry.err;
     EXPECT_NE(dry.out.find("-# local edit"), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("mode 0644, owner "), std::string::npos) << dry.out;
     EXPECT_EQ(tree_diff(before, snapshot(r.root)), "");
     auto forced = r({"undo", "--force"});
     ASSERT_EQ(forced.status, 0) << forced.err;
@@ -314,6 +321,10 @@ TEST(Undo, CreatedAndRemovedFiles) {
     Root r("fedora-bls-uefi");
     const std::string entries = "boot/loader/entries/4a1f9c3e7b2d4e6f8a0b1c2d3e4f5a6b-";
     fs::permissions(r.root / (entries + "6.11.9-100.fc39.x86_64.conf"), fs::perms(0600));
+    // Recreated with its mode and its owner (only root can give a file away).
+    if (::geteuid() == 0) {
+        ASSERT_EQ(::chown((r.root / (entries + "6.11.9-100.fc39.x86_64.conf")).c_str(), 1234, 5678), 0);
+    }
     write_file(r.root / "boot/vmlinuz-6.12.4-200.fc39.x86_64", "kernel");
     write_file(r.root / "boot/initramfs-6.12.4-200.fc39.x86_64.img", "initrd");
     const Tree original = content(r.root);
@@ -327,6 +338,9 @@ TEST(Undo, CreatedAndRemovedFiles) {
     EXPECT_EQ(j["plans"][0]["changes"][0]["action"], "create");
     EXPECT_EQ(j["plans"][1]["changes"][0]["action"], "remove");
     EXPECT_EQ(j["plans"][1]["changes"][0]["mode"], "0600");
+    if (::geteuid() == 0) {
+        EXPECT_EQ(j["plans"][1]["changes"][0]["uid"], 1234);
+    }
     auto dry = r({"--dry-run", "undo"});
     EXPECT_NE(dry.out.find("remove " + r.root.string() + "/" + entries + "6.12.4-200.fc39.x86_64.conf"),
               std::string::npos)

@@ -145,7 +145,7 @@ TEST(Root, ListIsSortedAndEmptyForMissing) {
 TEST(Root, ReplaceCreatesWithModeAndParents) {
     TempDir t;
     sys::Root r(t.path());
-    r.replace("/var/lib/x/new.conf", "hello\n", {0640});
+    r.replace("/var/lib/x/new.conf", "hello\n", sys::WriteOptions {0640});
     EXPECT_EQ(test::read_file(t / "var/lib/x/new.conf"), "hello\n");
     struct stat st {};
     ASSERT_EQ(::stat((t / "var/lib/x/new.conf").c_str(), &st), 0);

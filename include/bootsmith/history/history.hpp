@@ -24,6 +24,8 @@ struct Item {
     std::string backup;         ///< the old content, relative to the backup directory ("" if none)
     std::string written;        ///< what the plan wrote, relative to it ("" if none or not recorded)
     std::optional<mode_t> mode; ///< the old file's mode
+    std::optional<uid_t> uid;   ///< the old file's owner
+    std::optional<gid_t> gid;   ///< and group
     std::string label() const;  ///< the path, or the variable name
     std::string sigil() const;  ///< "+" created, "-" removed/deleted, "~" changed
 };

@@ -17,6 +17,13 @@ namespace bootsmith::sys {
 
 class System;
 
+/// The mode and owner a file is given whether or not it exists (undo puts back the old ones).
+struct FileAttrs {
+    mode_t mode = 0644;
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+
 /// Replace, create or remove one file. `before` is what the plan was computed from
 /// (nullopt: the file did not exist); `after` nullopt means remove.
 struct FileChange {
@@ -26,6 +33,9 @@ struct FileChange {
     mode_t new_mode = 0644; ///< mode for a file that does not exist yet
     bool text = true;       ///< render as a unified diff (else as a binary summary)
     std::string reason;     ///< one line: why this change
+    /// Set: the written file gets this mode and owner, instead of keeping the existing file's
+    /// (or `new_mode` and the caller's owner for a new one).
+    std::optional<FileAttrs> attrs;
 };
 
 /// Set or delete one EFI variable. The summaries are the producer's human reading of the
@@ -53,7 +63,7 @@ struct Plan {
 
     /// Adds a file write, dropping it when the content would not change.
     void write_file(std::string path, std::optional<std::string> before, std::string after, std::string reason = {},
-                    bool text = true, mode_t new_mode = 0644);
+                    bool text = true, mode_t new_mode = 0644, std::optional<FileAttrs> attrs = std::nullopt);
     /// Adds a file removal (no-op when the file is already absent).
     void remove_file(std::string path, std::optional<std::string> before, std::string reason = {}, bool text = true);
     /// Adds an EFI variable write, dropping it when nothing would change.

@@ -55,7 +55,14 @@ private:
 
 /// How a replaced file is written.
 struct WriteOptions {
+    WriteOptions() = default;
+    explicit WriteOptions(mode_t new_mode_) : new_mode(new_mode_) {}
     mode_t new_mode = 0644; ///< mode of a file that did not exist; an existing file keeps its own
+    /// Given whether or not the file exists (undo): its mode, owner and group. Unset, an
+    /// existing file keeps its own and a new one gets `new_mode` and the caller's ids.
+    std::optional<mode_t> mode;
+    std::optional<uid_t> uid;
+    std::optional<gid_t> gid;
 };
 
 /// Test hook (fault injection, issue 7): called before every mutating step of the seam,
