@@ -41,15 +41,6 @@ std::string strip_device(std::string_view path) {
     return std::string(without_device(path));
 }
 
-/// Whether `p` is "/a/b" with no empty component, none starting with '.' and no trailing '/':
-/// normal as it is, in one pass (false only means "normalise it first").
-bool plainly_normal(std::string_view p) {
-    if (p.size() < 2 || p.front() != '/' || p.back() == '/') return false;
-    for (auto at = p.find('/'); at != std::string_view::npos; at = p.find('/', at + 1))
-        if (p[at + 1] == '/' || p[at + 1] == '.') return false; // p.back() != '/': at + 1 is inside
-    return true;
-}
-
 /// The version in a kernel file name: vmlinuz-<v>, vmlinux-<v>, kernel-<v>; nullopt otherwise.
 std::optional<std::string> version_of_kernel(std::string_view path) {
     const std::string_view base = basename_of(path);
@@ -176,8 +167,8 @@ private:
     bool check(std::string_view path, sys::FileInfo::Type want) {
         std::string storage;
         std::string_view p = path;
-        // Already normal (the common case) needs no copy: "/a/b", no "//", "/./", "/." or "/..".
-        if (!plainly_normal(p)) {
+        // Already normal (the common case) needs no copy; ".." is judged below.
+        if (!sys::is_normal(p)) {
             storage = sys::normalise(path);
             p = storage;
         }
@@ -242,7 +233,7 @@ std::string in_root(const std::string& fs_root, std::string_view path) {
     p += path;
     if (!fs_root.empty() && !(p.starts_with(fs_root) && p.size() > fs_root.size() && p[fs_root.size()] == '/'))
         p.insert(0, fs_root);
-    if (plainly_normal(p)) return p;
+    if (sys::is_normal(p)) return p; // no second copy
     return sys::normalise(p);
 }
 

@@ -109,12 +109,19 @@ void fsync_dir(const fs::path& dir, const std::string& what) {
 
 } // namespace
 
+bool is_normal(std::string_view path) {
+    if (path == "/") return true;
+    if (path.size() < 2 || path.front() != '/' || path.back() == '/') return false;
+    for (auto at = path.find('/'); at != std::string_view::npos; at = path.find('/', at + 1)) {
+        // path.back() != '/': at + 1 is inside.
+        if (path[at + 1] == '/') return false;
+        if (path[at + 1] == '.' && (at + 2 == path.size() || path[at + 2] == '/')) return false;
+    }
+    return true;
+}
+
 std::string normalise(std::string_view path) {
-    // Already normal (the common case): "/a/b" without "//", "/./", "/." or a trailing '/'.
-    bool normal = path.size() > 1 && path.front() == '/' && path.back() != '/' &&
-                  path.find("//") == std::string_view::npos && path.find("/./") == std::string_view::npos &&
-                  !path.ends_with("/.");
-    if (normal) return std::string(path);
+    if (is_normal(path)) return std::string(path); // the common case
     std::string out;
     for (const auto& c : split(path)) {
         out += '/';

@@ -26,6 +26,30 @@ TEST(Normalise, CollapsesSlashesAndDots) {
     EXPECT_EQ(sys::normalise("/a/../b"), "/a/../b"); // '..' is left for resolve() to judge
 }
 
+TEST(Normalise, IsNormalIsWhatNormaliseKeeps) {
+    // Every path made of these pieces: is_normal says yes exactly when normalise keeps it.
+    const char* pieces[] = {"/", "a", ".", "..", ".a", "a.", "/."};
+    int normal = 0, total = 0;
+    std::vector<std::string> paths = {""};
+    for (int len = 0; len < 5; ++len) {
+        std::vector<std::string> longer;
+        for (const auto& p : paths)
+            for (const char* piece : pieces)
+                longer.push_back(p + piece);
+        for (const auto& p : longer) {
+            ++total;
+            const bool kept = sys::normalise(p) == p;
+            EXPECT_EQ(sys::is_normal(p), kept) << "'" << p << "'";
+            normal += kept;
+        }
+        paths = std::move(longer);
+    }
+    EXPECT_GT(normal, 100);
+    EXPECT_GT(total - normal, 100);
+    EXPECT_TRUE(sys::is_normal("/boot/.hidden/x..y"));
+    EXPECT_FALSE(sys::is_normal("/boot/./x"));
+}
+
 TEST(Root, RejectsMissingOrNonDirectoryRoot) {
     TempDir t;
     write_file(t / "file", "x");

@@ -173,5 +173,8 @@ private:
 /// Joins a system path into normalised absolute form: "boot//grub/" → "/boot/grub".
 /// Purely lexical; `..` is kept for resolve() to judge.
 std::string normalise(std::string_view path);
+/// Whether `path` is already what normalise() makes of it: "/a/b", no empty or "."
+/// component, no trailing '/' (".." is kept by both). One pass, no copy.
+bool is_normal(std::string_view path);
 
 } // namespace bootsmith::sys
