@@ -35,7 +35,8 @@ struct FatDirEntry {
 };
 
 /// A FAT file system at `offset` inside a file. Holds a reference to the file: the
-/// ReadFile must outlive the volume. Not thread-safe (a FAT window is cached).
+/// ReadFile must outlive the volume. Not thread-safe (a FAT window and the directories read
+/// are cached: the volume reads the file system as it was when first looked at).
 class FatVolume {
 public:
     /// Reads and validates the boot sector. `length` is the size of the partition (the file
