@@ -345,7 +345,9 @@ long parse_long(std::string_view s, std::size_t& end) {
     std::size_t digits = p;
     long long v = 0;
     while (p < s.size() && is_digit(s[p])) {
-        if (v < LONG_MAX) v = std::min<long long>(v * 10 + (s[p] - '0'), LONG_MAX);
+        // Saturates at LONG_MAX as strtol does (v * 10 must not overflow first).
+        const int digit = s[p] - '0';
+        v = v > (LONG_MAX - digit) / 10 ? LONG_MAX : v * 10 + digit;
         ++p;
     }
     if (p == digits) {

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
+
 #include <filesystem>
 
 using namespace bootsmith::kernel;
@@ -329,4 +331,17 @@ TEST(GrubbyCfg, SurvivesMangledInput) {
             (void)GrubbyCfg::parse(w.text).write();
         }
     }
+}
+
+// grubby reads `default=` with strtol: more digits than a long holds saturate (a fuzz finding:
+// the reader overflowed before it saturated — UBSan in the sanitizer build).
+TEST(GrubbyCfg, DefaultNumberTooLongForALongSaturates) {
+    const std::string menu = kSmall.substr(kSmall.find("menuentry"));
+    const std::string digits(40, '5');
+    auto big = GrubbyCfg::parse("set default=\"" + digits + "\"\n" + menu);
+    EXPECT_EQ(big.default_index(), INT_MAX);
+    auto small = GrubbyCfg::parse("set default=\"-" + digits + "\"\n" + menu);
+    EXPECT_EQ(small.default_index(), INT_MIN);
+    EXPECT_EQ(GrubbyCfg::parse("set default=\"9223372036854775807\"\n" + menu).default_index(), INT_MAX);
+    EXPECT_EQ(GrubbyCfg::parse("set default=\"1\"\n" + menu).default_index(), 1);
 }
