@@ -196,7 +196,6 @@ int list_run(Context& ctx, const po::variables_map& vm) {
         } catch (const Error& e) {
             // In the listing of every disk, a disk that cannot be opened is a finding too.
             if (named) throw;
-            d = DiskInfo {};
             d.device = dev;
             d.sector_size_source = "default";
             d.findings.push_back({disk::Severity::error, "disk.unreadable", e.what()});
