@@ -127,7 +127,16 @@ struct Word {
         if (has_quoting) return false;
         return std::all_of(parts.begin(), parts.end(), [](const Part& p) { return p.kind == Part::Kind::lit; });
     }
-    bool is(std::string_view kw) const { return plain() && literal() == kw; }
+    /// plain() and spelling `kw` (compared part by part: the parser asks this of every word).
+    bool is(std::string_view kw) const {
+        if (!plain()) return false;
+        std::size_t at = 0;
+        for (const auto& p : parts) {
+            if (kw.substr(at, p.text.size()) != p.text) return false;
+            at += p.text.size();
+        }
+        return at == kw.size();
+    }
 };
 
 struct Node {
@@ -1793,14 +1802,28 @@ std::string remove_arg(const std::string& s, const std::vector<std::pair<std::si
 // DefaultGrubFile
 // ------------------------------------------------------------------------------------------
 
+struct DefaultGrubFile::Plain {
+    Analysis a;
+};
+
 DefaultGrubFile DefaultGrubFile::parse(std::string text, std::string path, const ShellVars& before) {
     DefaultGrubFile f;
     f.text_ = std::move(text);
     f.path_ = std::move(path);
     Analysis a = analyze(f.text_, f.path_, state_from(before));
-    f.assignments_ = std::move(a.assignments);
     f.after_ = materialize(a.state);
+    if (before.empty()) { // state_from({}) is the empty shell: this reading is plain()
+        f.assignments_ = a.assignments;
+        f.plain_ = std::make_shared<const Plain>(Plain {std::move(a)});
+    } else {
+        f.assignments_ = std::move(a.assignments);
+    }
     return f;
+}
+
+const DefaultGrubFile::Plain& DefaultGrubFile::plain() const {
+    if (!plain_) plain_ = std::make_shared<const Plain>(Plain {analyze(text_, path_, State {})});
+    return *plain_;
 }
 
 const Assignment* DefaultGrubFile::deciding(std::string_view key) const {
@@ -1814,7 +1837,7 @@ std::string DefaultGrubFile::with_value(std::string_view key, std::string_view v
     if (!valid_name(key)) throw Error(Exit::usage, path_ + ": '" + printable(key) + "' is not a shell variable name");
     if (value.find('\0') != npos)
         throw Error(Exit::usage, path_ + ": " + k + ": a value with a NUL byte cannot be written to a shell file");
-    Analysis a = analyze(text_, path_, State {});
+    const Analysis& a = plain().a;
 
     // The last thing in the file that may change the key (subshells never do).
     std::optional<std::size_t> last_assign;
@@ -1881,7 +1904,7 @@ std::string DefaultGrubFile::with_value(std::string_view key, std::string_view v
 
 std::string DefaultGrubFile::without(std::string_view key) const {
     // Assignments in subshells never take effect and stay; any other one must be top-level.
-    Analysis a = analyze(text_, path_, State {});
+    const Analysis& a = plain().a;
     std::set<std::size_t> idx;
     for (std::size_t i = 0; i < a.assignments.size(); ++i) {
         if (a.assignments[i].key != key || a.meta[i].mode == Mode::sub) continue;
@@ -1976,7 +1999,7 @@ GrubDefaults GrubDefaults::load(const sys::Root& root) {
     GrubDefaults g;
     auto main_text = root.read(kPath, kMaxFileSize);
     g.files_.push_back(DefaultGrubFile::parse(main_text.value_or(std::string()), root.display(kPath)));
-    State st = analyze(g.files_.back().text(), g.files_.back().path(), State {}).state;
+    State st = g.files_.back().plain().a.state;
     for (const auto& e : root.list(kDropInDir)) {
         const std::string& name = e.name;
         if (name.size() <= 4 || name[0] == '.' || name.compare(name.size() - 4, 4, ".cfg") != 0) continue;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,10 +59,18 @@ public:
     std::string without(std::string_view key) const;
 
 private:
+    friend class GrubDefaults;
+    /// The file as read from an empty shell, which every edit starts from and is checked
+    /// against: worked out once per file, on the first edit (or by parse when `before` is
+    /// empty, where it is the same reading).
+    struct Plain;
+    const Plain& plain() const;
+
     std::string text_;
     std::string path_;
     std::vector<Assignment> assignments_;
     ShellVars after_;
+    mutable std::shared_ptr<const Plain> plain_; ///< shared by copies: text_ never changes
 };
 
 /// Where a key's effective value comes from.
