@@ -1782,16 +1782,40 @@ void check_arg(const std::string& a) {
     if (key_of(a).empty()) throw Error(Exit::usage, "kernel argument '" + printable(a) + "' has no name");
 }
 
-/// Removes the argument at span index `k`, with the blanks after it (or before it when it is
-/// the last one).
-std::string remove_arg(const std::string& s, const std::vector<std::pair<std::size_t, std::size_t>>& spans,
-                       std::size_t k) {
-    std::size_t b = spans[k].first, e = spans[k].second;
-    if (k + 1 < spans.size())
-        e = spans[k + 1].first;
-    else if (k > 0)
-        b = spans[k - 1].second;
-    std::string out = s.substr(0, b) + s.substr(e);
+/// Whether `a` without its double quotes — up to its first '=' when `key_only` (key_of) — is
+/// `want`, compared without building the string: the command-line edits test every argument.
+bool unquoted_is(std::string_view a, std::string_view want, bool key_only) {
+    std::size_t j = 0;
+    for (char c : a) {
+        if (c == '"') continue;
+        if (key_only && c == '=') break;
+        if (j == want.size() || want[j] != c) return false;
+        ++j;
+    }
+    return j == want.size();
+}
+
+/// The text without the arguments whose span index `drop` marks, in one pass. Each dropped
+/// argument goes with the blanks after it, or, when no kept argument follows it, with the blanks
+/// before it (back to the last kept one), so a line never gains or loses a separator between
+/// the arguments it keeps; text that is left all blank becomes empty.
+std::string drop_args(std::string_view s, const std::vector<std::pair<std::size_t, std::size_t>>& spans,
+                      const std::vector<bool>& drop) {
+    std::size_t last_kept = spans.size();
+    for (std::size_t k = 0; k < spans.size(); ++k)
+        if (!drop[k]) last_kept = k;
+    std::string out;
+    out.reserve(s.size());
+    if (last_kept == spans.size()) { // nothing kept: only blanks are left
+        out.append(s.substr(0, spans.empty() ? s.size() : spans.front().first));
+        if (!spans.empty()) out.append(s.substr(spans.back().second));
+    } else {
+        out.append(s.substr(0, spans.front().first));
+        for (std::size_t k = 0; k < last_kept; ++k)
+            if (!drop[k]) out.append(s.substr(spans[k].first, spans[k + 1].first - spans[k].first));
+        out.append(s.substr(spans[last_kept].first, spans[last_kept].second - spans[last_kept].first));
+        out.append(s.substr(spans.back().second));
+    }
     if (std::all_of(out.begin(), out.end(), kspace)) return {};
     return out;
 }
@@ -2093,23 +2117,26 @@ std::string cmdline_add(std::string_view current, const std::vector<std::string>
     std::string s(current);
     for (const auto& arg : args) {
         check_arg(arg);
-        std::string key = key_of(arg);
-        auto spans = arg_spans(s);
-        std::vector<std::size_t> hits;
+        const std::string key = key_of(arg);
+        const auto spans = arg_spans(s);
+        std::vector<bool> drop(spans.size(), false);
+        std::optional<std::size_t> first;
         for (std::size_t k = 0; k < spans.size(); ++k)
-            if (key_of(std::string_view(s).substr(spans[k].first, spans[k].second - spans[k].first)) == key)
-                hits.push_back(k);
-        if (hits.empty()) {
+            if (unquoted_is(std::string_view(s).substr(spans[k].first, spans[k].second - spans[k].first), key, true)) {
+                if (first)
+                    drop[k] = true;
+                else
+                    first = k;
+            }
+        if (!first) {
             if (!s.empty() && !kspace(s.back())) s += ' ';
             s += arg;
             continue;
         }
-        // Later duplicates go (right to left keeps the earlier spans valid), the first is replaced.
-        for (auto it = hits.rbegin(); it != hits.rend() && *it != hits.front(); ++it) {
-            s = remove_arg(s, spans, *it);
-            spans = arg_spans(s);
-        }
-        const auto& [b, e] = spans[hits.front()];
+        // The later duplicates go, the first is replaced: dropping them changes nothing before
+        // the first one's end, so its span stays valid.
+        const auto [b, e] = spans[*first];
+        s = drop_args(s, spans, drop);
         s = s.substr(0, b) + arg + s.substr(e);
     }
     return s;
@@ -2119,18 +2146,20 @@ std::string cmdline_remove(std::string_view current, const std::vector<std::stri
     std::string s(current);
     for (const auto& arg : args) {
         check_arg(arg);
-        bool exact = unquoted(arg).find('=') != npos;
-        std::string want = exact ? unquoted(arg) : key_of(arg);
-        for (;;) {
-            auto spans = arg_spans(s);
-            std::size_t found = spans.size();
-            for (std::size_t k = 0; k < spans.size() && found == spans.size(); ++k) {
-                std::string_view a = std::string_view(s).substr(spans[k].first, spans[k].second - spans[k].first);
-                if (exact ? unquoted(a) == want : key_of(a) == want) found = k;
-            }
-            if (found == spans.size()) break;
-            s = remove_arg(s, spans, found);
+        const bool exact = unquoted(arg).find('=') != npos;
+        const std::string want = exact ? unquoted(arg) : key_of(arg);
+        // Removing an argument with its blanks never changes how the others split, so every
+        // match is found on one split and all go in one pass (not one split per match, which
+        // made a line of many matches quadratic).
+        const auto spans = arg_spans(s);
+        std::vector<bool> drop(spans.size(), false);
+        bool any = false;
+        for (std::size_t k = 0; k < spans.size(); ++k) {
+            drop[k] =
+                unquoted_is(std::string_view(s).substr(spans[k].first, spans[k].second - spans[k].first), want, !exact);
+            any = any || drop[k];
         }
+        if (any) s = drop_args(s, spans, drop);
     }
     return s;
 }
